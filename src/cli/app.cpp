@@ -1,0 +1,25 @@
+#include "cli/app.hpp"
+
+#include <fmt/core.h>
+
+#include "cli/global_options.hpp"
+
+namespace ferry::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"ferry: move a running LXD or Incus container to another host with seconds of downtime"};
+  app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
+  app.require_subcommand(1);
+  GlobalOptions options;
+  add_global_options(app, options);
+  int exit_code = 0;
+  register_dns_commands(app, options, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
+
+}  // namespace ferry::cli

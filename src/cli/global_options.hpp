@@ -1,0 +1,27 @@
+// Options every ferry command accepts.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ferry::cli {
+
+struct GlobalOptions {
+  bool json = false;       // machine-readable output on stdout, one JSON document
+  bool dry_run = false;    // print the plan and the exact commands, change nothing
+  bool verbose = false;    // echo every command ferry runs to stderr
+  std::string state_dir;   // journals and locks; default /var/lib/ferry
+  std::string ssh_config;  // passed to ssh as -F, for ferry's own connections
+
+  std::string resolved_state_dir() const;
+};
+
+// Adds the global options to a (sub)command so they are accepted in any position.
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// Each command group registers its subcommands here; the handler returns the exit code.
+using ExitSink = int*;
+void register_dns_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code);
+
+}  // namespace ferry::cli
