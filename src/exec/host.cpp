@@ -1,0 +1,150 @@
+#include "exec/host.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "exec/child.hpp"
+#include "exec/shell_quote.hpp"
+
+namespace ferry::exec {
+
+struct Host::State {
+  std::string destination;  // empty: local
+  SshSettings settings;
+  std::string control_dir;
+  mutable std::optional<Child> master;
+  ~State() {
+    if (master) master->terminate(500);
+    if (!control_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(control_dir, ec);
+    }
+  }
+  std::string control_path() const { return control_dir + "/master"; }
+  std::vector<std::string> ssh_base() const {
+    std::vector<std::string> argv = {"ssh"};
+    if (!settings.config_file.empty()) argv.insert(argv.end(), {"-F", settings.config_file});
+    // Host-key checking stays whatever the user's config says (default: ask -> fail in batch).
+    argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o",
+                             "ServerAliveCountMax=6", "-o", "ControlPath=" + control_path()});
+    return argv;
+  }
+};
+
+Host::Host(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+Host Host::local(bool verbose) {
+  auto s = std::make_shared<State>();
+  s->settings.verbose = verbose;
+  return Host(s);
+}
+
+Host Host::remote(std::string destination, SshSettings settings) {
+  auto s = std::make_shared<State>();
+  s->destination = std::move(destination);
+  s->settings = std::move(settings);
+  return Host(s);
+}
+
+const std::string& Host::name() const {
+  static const std::string local_name = "local";
+  return state_->destination.empty() ? local_name : state_->destination;
+}
+bool Host::is_local() const { return state_->destination.empty(); }
+const SshSettings& Host::settings() const { return state_->settings; }
+
+Status Host::connect() const {
+  auto& s = *state_;
+  if (is_local() || (s.master && s.master->running())) return {};
+  if (s.control_dir.empty()) {
+    char tmpl[] = "/tmp/ferry-ssh-XXXXXX";  // short: unix socket paths are limited to 108 bytes
+    if (!::mkdtemp(tmpl)) return fail("cannot create a directory for the ssh connection");
+    s.control_dir = tmpl;
+  }
+  std::string err_file = s.control_dir + "/master.err";
+  Fd err_fd(::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  auto argv = s.ssh_base();
+  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", s.destination});
+  SpawnSpec spec;
+  spec.argv = argv;
+  spec.out = {};
+  spec.err = Stdio::from_fd(err_fd.get());
+  auto child = Child::spawn(spec);
+  if (!child) return Unexpected{child.error()};
+  s.master.emplace(std::move(*child));
+  for (int waited = 0; waited < 30000; waited += 50) {
+    struct stat st;
+    if (::stat(s.control_path().c_str(), &st) == 0) return {};
+    if (auto status = s.master->poll_exit()) {
+      std::ifstream in(err_file);
+      std::stringstream text;
+      text << in.rdbuf();
+      s.master.reset();
+      Error e = make_error("cannot connect to " + s.destination + " over ssh", tail_lines(text.str(), 4));
+      e.command = shell_join(argv);
+      e.hint = "check that `ssh " + s.destination +
+               " true` works non-interactively as this user (key-based login, host key already in "
+               "known_hosts; ferry never turns host-key checking off)";
+      return fail(e.on(s.destination).with_code(ExitCode::preflight));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  s.master.reset();
+  return fail(make_error("timed out connecting to " + s.destination + " over ssh")
+                  .on(s.destination)
+                  .with_code(ExitCode::preflight));
+}
+
+std::vector<std::string> Host::wrap(const std::vector<std::string>& argv, bool tty) const {
+  if (is_local()) return argv;
+  auto out = state_->ssh_base();
+  out.insert(out.end(), {"-o", "ControlMaster=no"});
+  if (tty) out.push_back("-tt");
+  out.insert(out.end(), {state_->destination, "--", shell_join(argv)});
+  return out;
+}
+
+Result<Completed> Host::run_raw(const std::vector<std::string>& argv, const RunOptions& options) const {
+  FERRY_TRY(connect());
+  if (state_->settings.verbose) std::cerr << "+ [" << name() << "] " << shell_join(argv) << "\n";
+  return run_command(wrap(argv), options);
+}
+
+Result<std::string> Host::run(const std::vector<std::string>& argv, const RunOptions& options) const {
+  auto done = run_raw(argv, options);
+  if (!done) return Unexpected{done.error()};
+  if (!done->status.ok() || done->timed_out || done->interrupted) return fail(command_error(*this, argv, *done));
+  return std::move(done->out);
+}
+
+Result<std::optional<std::string>> Host::probe(const std::vector<std::string>& argv) const {
+  auto done = run_raw(argv);
+  if (!done) return Unexpected{done.error()};
+  if (done->interrupted) return fail(command_error(*this, argv, *done));
+  // ssh itself failing (exit 255) is not an answer to the probe.
+  if (!is_local() && done->status.code == 255) return fail(command_error(*this, argv, *done));
+  if (!done->status.ok()) return std::optional<std::string>{};
+  return std::optional<std::string>{std::move(done->out)};
+}
+
+Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done) {
+  std::string what = "`" + argv.front() + (argv.size() > 1 ? " " + argv[1] : "") + "` failed";
+  if (done.timed_out) what += " (timed out)";
+  else if (done.interrupted) what += " (interrupted)";
+  else what += " (" + done.status.describe() + ")";
+  Error e = make_error(what, tail_lines(done.err, 6));
+  e.command = shell_join(argv);
+  if (done.interrupted) e.code = ExitCode::interrupted;
+  return e.on(host.name());
+}
+
+}  // namespace ferry::exec

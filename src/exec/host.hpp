@@ -1,0 +1,52 @@
+// A host ferry acts on: this machine, or an ssh destination reached over one master connection
+// that is opened once and shared by every control command.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/run.hpp"
+#include "util/error.hpp"
+
+namespace ferry::exec {
+
+struct SshSettings {
+  std::string config_file;  // ssh -F, empty for the user's default
+  bool verbose = false;     // echo commands to stderr
+};
+
+class Host {
+ public:
+  static Host local(bool verbose = false);
+  static Host remote(std::string destination, SshSettings settings);
+
+  const std::string& name() const;
+  bool is_local() const;
+  const SshSettings& settings() const;
+
+  // Opens the master connection (a no-op for the local host). Fails with a clear error when the
+  // host cannot be reached, names the host and says how to fix ssh.
+  Status connect() const;
+
+  // argv that runs `argv` on this host from here. `tty` asks ssh for a remote terminal, so the
+  // remote processes get SIGHUP when this side goes away (used for long-running streams).
+  std::vector<std::string> wrap(const std::vector<std::string>& argv, bool tty = false) const;
+
+  // Runs and returns everything, whatever the exit status.
+  Result<Completed> run_raw(const std::vector<std::string>& argv, const RunOptions& options = {}) const;
+  // Runs and returns stdout; a non-zero exit becomes an Error naming host, command and stderr.
+  Result<std::string> run(const std::vector<std::string>& argv, const RunOptions& options = {}) const;
+  // As run, but a command that exits non-zero yields nullopt instead of an error (probes).
+  Result<std::optional<std::string>> probe(const std::vector<std::string>& argv) const;
+
+ private:
+  struct State;
+  explicit Host(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;
+};
+
+// The Error for a command that ran and failed.
+Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done);
+
+}  // namespace ferry::exec
