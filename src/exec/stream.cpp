@@ -1,0 +1,128 @@
+#include "exec/stream.hpp"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "exec/interrupt.hpp"
+#include "exec/shell_quote.hpp"
+
+namespace ferry::exec {
+
+namespace {
+
+constexpr std::string_view kStatusMarker = "ferry-pipestatus";
+
+std::string pipeline_text(const std::vector<std::vector<std::string>>& stages) {
+  std::string text;
+  for (auto& s : stages) text += (text.empty() ? "" : " | ") + shell_join(s);
+  return text;
+}
+
+// Local source: ferry spawns every stage itself, so each one dies with ferry (PDEATHSIG).
+Result<StreamResult> run_local(const std::vector<std::vector<std::string>>& stages, const StreamSpec& spec) {
+  StreamResult result;
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Child> children;
+  Fd previous_out;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    SpawnSpec s;
+    s.argv = stages[i];
+    s.in = previous_out.valid() ? Stdio::from_fd(previous_out.get()) : Stdio{};
+    s.out = i + 1 < stages.size() ? Stdio::make_pipe() : Stdio{};
+    auto child = Child::spawn(s);
+    if (!child) return Unexpected{child.error()};
+    previous_out = std::move(child->out());
+    children.push_back(std::move(*child));
+  }
+  previous_out.reset();
+  std::vector<std::string> pending(children.size());
+  bool open = true;
+  while (open) {
+    std::vector<pollfd> fds;
+    std::vector<size_t> owner;
+    for (size_t i = 0; i < children.size(); ++i)
+      if (children[i].err().valid()) { fds.push_back({children[i].err().get(), POLLIN, 0}); owner.push_back(i); }
+    open = !fds.empty();
+    if (!open) break;
+    ::poll(fds.data(), fds.size(), 200);
+    if (interrupted() && !result.interrupted) {
+      result.interrupted = true;
+      for (auto& c : children) c.signal_group(SIGTERM);
+    }
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t n = ::read(fds[k].fd, buf, sizeof buf);
+      if (n <= 0) { children[owner[k]].err().reset(); continue; }
+      result.output.append(buf, n);
+      auto& p = pending[owner[k]];
+      p.append(buf, n);
+      size_t pos;
+      while ((pos = p.find_first_of("\r\n")) != std::string::npos) {
+        if (pos > 0 && spec.on_line) spec.on_line(std::string_view(p).substr(0, pos));
+        p.erase(0, pos + 1);
+      }
+    }
+  }
+  for (auto& c : children) result.stages.push_back(c.wait());
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace
+
+bool StreamResult::ok() const {
+  if (interrupted || stages.empty()) return false;
+  for (auto& s : stages) if (!s.ok()) return false;
+  return true;
+}
+
+std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec) {
+  std::vector<std::vector<std::string>> stages = {spec.send};
+  if (!spec.throttle.empty()) stages.push_back(spec.throttle);
+  // The hop to the target is its own connection (not the control master), with host-key checking
+  // as the source's ssh config says, and never an interactive prompt.
+  stages.push_back({"ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
+                    spec.target, "--", shell_join(spec.recv)});
+  return stages;
+}
+
+std::string stream_command_line(const StreamSpec& spec) { return pipeline_text(stream_stages(spec)); }
+
+Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
+  auto stages = stream_stages(spec);
+  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] " << pipeline_text(stages) << "\n";
+  if (source.is_local()) return run_local(stages, spec);
+
+  // Remote source: one bash on the source runs the pipeline under a terminal, so that if ferry
+  // dies the terminal hangs up and every stage gets SIGHUP. bash reports each stage's status.
+  std::string script = pipeline_text(stages) +
+                       "; s=(\"${PIPESTATUS[@]}\"); echo \"" + std::string(kStatusMarker) +
+                       " ${s[*]}\" >&2; for x in \"${s[@]}\"; do [ \"$x\" = 0 ] || exit 1; done";
+  FERRY_TRY(source.connect());
+  RunOptions options;
+  StreamResult result;
+  options.on_stdout_line = [&](std::string_view line) {
+    if (line.rfind(kStatusMarker, 0) == 0) {
+      std::istringstream in{std::string(line.substr(kStatusMarker.size()))};
+      int code;
+      while (in >> code) result.stages.push_back(ExitStatus{code, 0});
+    } else if (spec.on_line) {
+      spec.on_line(line);
+    }
+  };
+  options.on_stderr_line = options.on_stdout_line;
+  auto done = run_command(source.wrap({"bash", "-c", script}, /*tty=*/true), options);
+  if (!done) return Unexpected{done.error()};
+  result.output = done->out + done->err;
+  result.interrupted = done->interrupted;
+  result.seconds = done->seconds;
+  if (result.stages.empty()) result.stages.push_back(done->status);  // ssh to the source itself failed
+  return result;
+}
+
+}  // namespace ferry::exec

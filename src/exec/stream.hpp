@@ -1,0 +1,36 @@
+// A data stream from one host straight to another: `send | [throttle |] ssh target recv`, run
+// on the source host. Reports every line the stages print (progress) and each stage's status.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exec/host.hpp"
+
+namespace ferry::exec {
+
+struct StreamSpec {
+  std::vector<std::string> send;                  // runs on the source
+  std::vector<std::string> throttle;              // optional middle stage on the source (pv -q -L RATE)
+  std::string target;                             // ssh destination as the source sees the target
+  std::vector<std::string> recv;                  // runs on the target
+  std::function<void(std::string_view)> on_line;  // each line the stages print
+};
+
+struct StreamResult {
+  std::vector<ExitStatus> stages;  // send, [throttle,] ssh+recv
+  std::string output;              // everything the stages printed (stderr; merged on a remote source)
+  bool interrupted = false;
+  double seconds = 0;
+  bool ok() const;
+};
+
+// The argv vectors of the stages as they run on the source host.
+std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec);
+// One command line a user could paste on the source host (for --dry-run and errors).
+std::string stream_command_line(const StreamSpec& spec);
+Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec);
+
+}  // namespace ferry::exec

@@ -1,0 +1,196 @@
+#include "instance/instance_manager.hpp"
+
+namespace ferry::instance {
+
+std::string to_string(ManagerKind kind) { return kind == ManagerKind::lxd ? "lxd" : "incus"; }
+
+std::optional<ManagerKind> parse_manager_kind(const std::string& text) {
+  if (text == "lxd") return ManagerKind::lxd;
+  if (text == "incus") return ManagerKind::incus;
+  return std::nullopt;
+}
+
+InstanceManager::InstanceManager(exec::Host host, ManagerKind kind, std::string project)
+    : host_(std::move(host)), kind_(kind), client_(kind == ManagerKind::lxd ? "lxc" : "incus"),
+      project_(std::move(project)) {}
+
+std::string InstanceManager::with_project(const std::string& path) const {
+  if (project_ == "default") return path;
+  return path + (path.find('?') == std::string::npos ? "?" : "&") + "project=" + project_;
+}
+
+std::vector<std::string> InstanceManager::query_argv(const std::string& path, const std::string& method,
+                                                     const std::string& body) const {
+  std::vector<std::string> argv = {client_, "query", "-X", method};
+  if (!body.empty()) argv.insert(argv.end(), {"--data", body});
+  argv.push_back(path);
+  return argv;
+}
+
+Result<nlohmann::json> InstanceManager::query(const std::string& path, const std::string& method,
+                                              const std::string& body) const {
+  auto out = host_.run(query_argv(path, method, body));
+  if (!out) return Unexpected{out.error()};
+  if (out->find_first_not_of(" \n") == std::string::npos) return nlohmann::json(nullptr);
+  auto parsed = nlohmann::json::parse(*out, nullptr, false);
+  if (parsed.is_discarded())
+    return fail(make_error("unexpected answer from " + client_ + " query " + path, out->substr(0, 300)).on(host_.name()));
+  return parsed;
+}
+
+Result<std::optional<nlohmann::json>> InstanceManager::query_optional(const std::string& path) const {
+  auto done = host_.run_raw(query_argv(path));
+  if (!done) return Unexpected{done.error()};
+  if (!done->status.ok()) {
+    if (done->err.find("not found") != std::string::npos || done->err.find("Not Found") != std::string::npos)
+      return std::optional<nlohmann::json>{};
+    return fail(exec::command_error(host_, query_argv(path), *done));
+  }
+  auto parsed = nlohmann::json::parse(done->out, nullptr, false);
+  if (parsed.is_discarded()) return fail(make_error("unexpected answer from " + client_ + " query " + path).on(host_.name()));
+  return std::optional<nlohmann::json>{parsed};
+}
+
+Result<bool> InstanceManager::available() const {
+  auto done = host_.run_raw({client_, "query", "/1.0"});
+  if (!done) return Unexpected{done.error()};
+  if (!host_.is_local() && done->status.code == 255) return fail(exec::command_error(host_, {client_, "query", "/1.0"}, *done));
+  return done->status.ok();
+}
+
+Result<std::optional<InstanceInfo>> InstanceManager::instance(const std::string& name) const {
+  auto j = query_optional(with_project("/1.0/instances/" + name));
+  if (!j) return Unexpected{j.error()};
+  if (!*j) return std::optional<InstanceInfo>{};
+  InstanceInfo info = parse_instance(**j, project_);
+  auto snaps = query(with_project("/1.0/instances/" + name + "/snapshots"));
+  if (!snaps) return Unexpected{snaps.error()};
+  for (auto& url : *snaps) {
+    std::string u = url.get<std::string>();
+    u = u.substr(0, u.find('?'));
+    info.snapshots.push_back(u.substr(u.rfind('/') + 1));
+  }
+  return std::optional<InstanceInfo>{info};
+}
+
+Result<std::optional<PoolInfo>> InstanceManager::find_pool(const std::string& name) const {
+  auto j = query_optional("/1.0/storage-pools/" + name);
+  if (!j) return Unexpected{j.error()};
+  if (!*j) return std::optional<PoolInfo>{};
+  PoolInfo p;
+  p.name = name;
+  p.driver = (**j).value("driver", "");
+  auto config = (**j).value("config", nlohmann::json::object());
+  p.source = config.value("zfs.pool_name", config.value("source", ""));
+  return std::optional<PoolInfo>{p};
+}
+
+Result<PoolInfo> InstanceManager::pool(const std::string& name) const {
+  auto p = find_pool(name);
+  if (!p) return Unexpected{p.error()};
+  if (!*p) return fail(make_error("storage pool '" + name + "' does not exist in " + to_string(kind_)).on(host_.name()));
+  return **p;
+}
+
+Result<bool> InstanceManager::has_profile(const std::string& name) const {
+  auto j = query_optional(with_project("/1.0/profiles/" + name));
+  if (!j) return Unexpected{j.error()};
+  return j->has_value();
+}
+
+Result<bool> InstanceManager::has_network(const std::string& name) const {
+  auto j = query_optional(with_project("/1.0/networks/" + name));
+  if (!j) return Unexpected{j.error()};
+  return j->has_value();
+}
+
+Result<nlohmann::json> InstanceManager::network(const std::string& name) const {
+  return query(with_project("/1.0/networks/" + name));
+}
+
+Result<bool> InstanceManager::has_project(const std::string& name) const {
+  auto j = query_optional("/1.0/projects/" + name);
+  if (!j) return Unexpected{j.error()};
+  return j->has_value();
+}
+
+Result<bool> InstanceManager::has_custom_volume(const std::string& pool, const std::string& name) const {
+  auto j = query_optional(with_project("/1.0/storage-pools/" + pool + "/volumes/custom/" + name));
+  if (!j) return Unexpected{j.error()};
+  return j->has_value();
+}
+
+Result<std::string> InstanceManager::storage_root() const {
+  // The snap keeps its state elsewhere; Debian's LXD and Incus use /var/lib.
+  std::string dir = kind_ == ManagerKind::incus ? "/var/lib/incus" : "/var/lib/lxd";
+  if (kind_ == ManagerKind::lxd) {
+    auto snap = host_.probe({"test", "-S", "/var/snap/lxd/common/lxd/unix.socket"});
+    if (!snap) return Unexpected{snap.error()};
+    if (*snap) dir = "/var/snap/lxd/common/lxd";
+  }
+  return dir + "/storage-pools";
+}
+
+Status InstanceManager::start(const std::string& name) const {
+  std::vector<std::string> argv = {client_, "start", name};
+  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
+  auto out = host_.run(argv);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Status InstanceManager::stop(const std::string& name, int timeout_s, bool force) const {
+  std::vector<std::string> argv = {client_, "stop", name};
+  if (force) argv.push_back("--force");
+  else argv.insert(argv.end(), {"--timeout", std::to_string(timeout_s)});
+  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
+  exec::RunOptions options;
+  options.timeout = std::chrono::seconds(timeout_s + 30);
+  auto out = host_.run(argv, options);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Status InstanceManager::set_config(const std::string& name, const std::string& key, const std::string& value) const {
+  std::vector<std::string> argv = {client_, "config", "set", name, key, value};
+  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
+  auto out = host_.run(argv);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Status InstanceManager::unset_config(const std::string& name, const std::string& key) const {
+  std::vector<std::string> argv = {client_, "config", "unset", name, key};
+  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
+  auto out = host_.run(argv);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Status InstanceManager::put_instance(const std::string& name, const nlohmann::json& body) const {
+  auto out = query(with_project("/1.0/instances/" + name), "PUT", body.dump());
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+namespace {
+std::string recover_body(const std::vector<std::string>& pools) {
+  nlohmann::json body = {{"pools", nlohmann::json::array()}};
+  for (auto& p : pools) body["pools"].push_back({{"name", p}});
+  return body.dump();
+}
+}  // namespace
+
+Result<RecoverScan> InstanceManager::recover_validate(const std::vector<std::string>& pools) const {
+  auto j = query("/internal/recover/validate", "POST", recover_body(pools));
+  if (!j) return Unexpected{j.error()};
+  return parse_recover_scan(*j);
+}
+
+Status InstanceManager::recover_import(const std::vector<std::string>& pools) const {
+  auto j = query("/internal/recover/import", "POST", recover_body(pools));
+  if (!j) return Unexpected{j.error()};
+  return {};
+}
+
+}  // namespace ferry::instance

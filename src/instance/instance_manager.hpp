@@ -1,0 +1,67 @@
+// The container manager on one host (LXD from Debian, or Incus), driven through its own client
+// (`lxc` / `incus`) and its REST API via `<client> query`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "exec/host.hpp"
+#include "instance/instance_info.hpp"
+#include "util/error.hpp"
+
+namespace ferry::instance {
+
+enum class ManagerKind { lxd, incus };
+std::string to_string(ManagerKind kind);
+std::optional<ManagerKind> parse_manager_kind(const std::string& text);
+
+class InstanceManager {
+ public:
+  InstanceManager(exec::Host host, ManagerKind kind, std::string project = "default");
+
+  ManagerKind kind() const { return kind_; }
+  const std::string& client() const { return client_; }
+  const exec::Host& host() const { return host_; }
+  const std::string& project() const { return project_; }
+
+  // Whether the manager answers on this host at all.
+  Result<bool> available() const;
+  Result<std::optional<InstanceInfo>> instance(const std::string& name) const;
+  Result<PoolInfo> pool(const std::string& name) const;
+  Result<std::optional<PoolInfo>> find_pool(const std::string& name) const;
+  Result<bool> has_profile(const std::string& name) const;
+  Result<bool> has_network(const std::string& name) const;
+  Result<bool> has_project(const std::string& name) const;
+  Result<bool> has_custom_volume(const std::string& pool, const std::string& name) const;
+  Result<nlohmann::json> network(const std::string& name) const;
+  // Where the manager mounts its pools (btrfs subvolumes live below <root>/<pool>/).
+  Result<std::string> storage_root() const;
+
+  Status start(const std::string& name) const;
+  // Clean stop within timeout_s; force kills.
+  Status stop(const std::string& name, int timeout_s, bool force) const;
+  Status set_config(const std::string& name, const std::string& key, const std::string& value) const;
+  Status unset_config(const std::string& name, const std::string& key) const;
+  // Replaces the instance's config and devices (PUT), keeping the target's volatile keys.
+  Status put_instance(const std::string& name, const nlohmann::json& body) const;
+
+  Result<RecoverScan> recover_validate(const std::vector<std::string>& pools) const;
+  Status recover_import(const std::vector<std::string>& pools) const;
+
+  // argv for `<client> query ...` (shown by --dry-run).
+  std::vector<std::string> query_argv(const std::string& path, const std::string& method = "GET",
+                                      const std::string& body = {}) const;
+
+ private:
+  Result<nlohmann::json> query(const std::string& path, const std::string& method = "GET",
+                               const std::string& body = {}) const;
+  Result<std::optional<nlohmann::json>> query_optional(const std::string& path) const;
+  std::string with_project(const std::string& path) const;
+
+  exec::Host host_;
+  ManagerKind kind_;
+  std::string client_;
+  std::string project_;
+};
+
+}  // namespace ferry::instance

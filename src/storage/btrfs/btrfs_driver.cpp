@@ -1,0 +1,261 @@
+#include "storage/btrfs/btrfs_driver.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <sstream>
+
+#include "exec/stream.hpp"
+#include "ui/progress.hpp"
+
+namespace ferry::storage::btrfs {
+
+namespace {
+
+std::string dirname(const std::string& p) { return p.substr(0, p.rfind('/')); }
+std::string basename(const std::string& p) { return p.substr(p.rfind('/') + 1); }
+
+Result<bool> path_exists(const exec::Host& host, const std::string& path) {
+  auto r = host.probe({"test", "-e", path});
+  if (!r) return Unexpected{r.error()};
+  return r->has_value();
+}
+
+Result<std::optional<SubvolumeIds>> show(const exec::Host& host, const std::string& path) {
+  auto exists = path_exists(host, path);
+  if (!exists) return Unexpected{exists.error()};
+  if (!*exists) return std::optional<SubvolumeIds>{};
+  auto out = host.run({"btrfs", "subvolume", "show", path});
+  if (!out) return Unexpected{out.error()};
+  return std::optional<SubvolumeIds>{parse_subvolume_show(*out)};
+}
+
+// Names in a directory, sorted by btrfs generation order is not available cheaply: ferry's
+// snapshot names sort by their sequence number, which is enough for ferry's own.
+Result<std::vector<std::string>> list_dir(const exec::Host& host, const std::string& dir) {
+  auto r = host.probe({"find", dir, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"});
+  if (!r) return Unexpected{r.error()};
+  std::vector<std::string> names;
+  if (!*r) return names;
+  std::istringstream in(**r);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) names.push_back(line);
+  return names;
+}
+
+// Sorts names like ferry-<id>-<n> by n (numerically), others lexically before them.
+void sort_by_sequence(std::vector<std::string>& names) {
+  auto seq = [](const std::string& n) {
+    auto dash = n.rfind('-');
+    try { return dash == std::string::npos ? -1L : std::stol(n.substr(dash + 1)); } catch (...) { return -1L; }
+  };
+  std::sort(names.begin(), names.end(), [&](auto& a, auto& b) {
+    return seq(a) != seq(b) ? seq(a) < seq(b) : a < b;
+  });
+}
+
+struct Hop {
+  std::string send_path;
+  std::optional<std::string> parent;
+  std::string receive_dir;
+};
+
+Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label) {
+  FERRY_TRY(ctx.target->run({"mkdir", "-p", hop.receive_dir}));
+  // A half-received subvolume has no received UUID: delete it and send again.
+  auto partial = show(*ctx.target, hop.receive_dir + "/" + basename(hop.send_path));
+  if (!partial) return Unexpected{partial.error()};
+  if (*partial) {
+    if ((*partial)->received_uuid != "-") return TransferStats{};
+    if (ctx.note) ctx.note("deleting the half-received " + label + " on the target and sending it again");
+    FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", hop.receive_dir + "/" + basename(hop.send_path)}));
+  }
+  exec::StreamSpec spec;
+  spec.send = {"btrfs", "send", "-q"};
+  if (hop.parent) spec.send.insert(spec.send.end(), {"-p", *hop.parent});
+  spec.send.push_back(hop.send_path);
+  if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+  spec.target = ctx.target_from_source;
+  spec.recv = {"btrfs", "receive", hop.receive_dir};
+  ui::ProgressLine bar(label, 0, ctx.show_progress);
+  auto r = exec::run_stream(*ctx.source, spec);
+  if (!r) return Unexpected{r.error()};
+  if (!r->ok()) {
+    Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));
+    e.command = exec::stream_command_line(spec);
+    if (r->interrupted) e.code = ExitCode::interrupted;
+    e.hint = "run the same ferry command again: the subvolume is sent again";
+    return fail(e.on(ctx.source->name()));
+  }
+  auto size = ctx.source->run({"btrfs", "filesystem", "du", "-s", "--raw", hop.send_path});
+  uint64_t bytes = 0;
+  if (size) {
+    std::istringstream in(*size);
+    std::string header, total;
+    std::getline(in, header);
+    in >> total;
+    try { bytes = std::stoull(total); } catch (...) {}
+  }
+  bar.finish(bytes);
+  return TransferStats{bytes, r->seconds, 1, false};
+}
+
+}  // namespace
+
+SubvolumeIds parse_subvolume_show(const std::string& text) {
+  SubvolumeIds ids;
+  static const std::regex uuid(R"((^|\n)\s*UUID:\s*(\S+))");
+  static const std::regex received(R"(Received UUID:\s*(\S+))");
+  static const std::regex flags(R"(Flags:\s*(\S+))");
+  std::smatch m;
+  if (std::regex_search(text, m, uuid)) ids.uuid = m[2];
+  if (std::regex_search(text, m, received)) ids.received_uuid = m[1];
+  if (std::regex_search(text, m, flags)) ids.readonly = m[1].str().find("readonly") != std::string::npos;
+  return ids;
+}
+
+std::string pool_root_of(const std::string& volume_path) { return dirname(dirname(volume_path)); }
+
+std::string ferry_dir(const std::string& volume_path) {
+  return pool_root_of(volume_path) + "/.ferry/" + basename(dirname(volume_path)) + "/" + basename(volume_path);
+}
+
+std::string manager_snapshot_dir(const std::string& volume_path) {
+  return pool_root_of(volume_path) + "/" + basename(dirname(volume_path)) + "-snapshots/" + basename(volume_path);
+}
+
+Status BtrfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
+  // btrfs cannot snapshot several subvolumes atomically; the final snapshot is taken with the
+  // instance stopped or frozen, so this only matters for the pre-copy rounds.
+  for (auto& v : volumes) {
+    auto have = has_snapshot(host, v, snap, false);
+    if (!have) return Unexpected{have.error()};
+    if (*have) continue;
+    FERRY_TRY(host.run({"mkdir", "-p", ferry_dir(v.source_path)}));
+    FERRY_TRY(host.run({"btrfs", "subvolume", "snapshot", "-r", v.source_path, ferry_dir(v.source_path) + "/" + snap}));
+  }
+  return {};
+}
+
+Result<bool> BtrfsDriver::has_snapshot(const exec::Host& host, const Volume& v, const std::string& snap, bool on_target) {
+  auto ids = show(host, ferry_dir(on_target ? v.target_path : v.source_path) + "/" + snap);
+  if (!ids) return Unexpected{ids.error()};
+  return ids->has_value() && (!on_target || (*ids)->received_uuid != "-");
+}
+
+Result<TargetState> BtrfsDriver::target_state(const TransferContext& ctx, const Volume& v) {
+  auto live = path_exists(*ctx.target, v.target_path);
+  if (!live) return Unexpected{live.error()};
+  auto received = list_dir(*ctx.target, ferry_dir(v.target_path));
+  if (!received) return Unexpected{received.error()};
+  if (!*live && received->empty()) return TargetState::absent;
+  // Ours if a received snapshot came from one of the source's ferry snapshots.
+  auto sent = list_dir(*ctx.source, ferry_dir(v.source_path));
+  if (!sent) return Unexpected{sent.error()};
+  for (auto& r : *received) {
+    auto rid = show(*ctx.target, ferry_dir(v.target_path) + "/" + r);
+    if (!rid) return Unexpected{rid.error()};
+    if (!*rid) continue;
+    if ((*rid)->received_uuid == "-") return TargetState::ferry_copy;  // half-received by ferry
+    for (auto& s : *sent) {
+      auto sid = show(*ctx.source, ferry_dir(v.source_path) + "/" + s);
+      if (!sid) return Unexpected{sid.error()};
+      if (*sid && (*sid)->uuid == (*rid)->received_uuid) return TargetState::ferry_copy;
+    }
+  }
+  return TargetState::foreign;
+}
+
+Result<uint64_t> BtrfsDriver::estimate_bytes(const TransferContext& ctx, const Volume& v, const std::string&) {
+  // Size from the subvolume's usage: exact for the first copy, an upper bound for increments.
+  auto out = ctx.source->run({"btrfs", "filesystem", "du", "-s", "--raw", v.source_path});
+  if (!out) return Unexpected{out.error()};
+  std::istringstream in(*out);
+  std::string header, total;
+  std::getline(in, header);
+  in >> total;
+  try { return std::stoull(total); } catch (...) { return uint64_t{0}; }
+}
+
+std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  exec::StreamSpec spec;
+  spec.send = {"btrfs", "send", "-q", "[-p <newest common snapshot>]", ferry_dir(v.source_path) + "/" + snap};
+  spec.recv = {"btrfs", "receive", ferry_dir(v.target_path)};
+  spec.target = ctx.target_from_source;
+  return {"for each instance snapshot not yet on the target: btrfs send -p <previous> " + manager_snapshot_dir(v.source_path) +
+              "/<snapshot> | ssh " + ctx.target_from_source + " btrfs receive " + manager_snapshot_dir(v.target_path),
+          exec::stream_command_line(spec),
+          "btrfs subvolume snapshot " + ferry_dir(v.target_path) + "/" + snap + " " + v.target_path};
+}
+
+Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap, bool) {
+  TransferStats total;
+  auto add = [&](const TransferStats& s) {
+    total.bytes += s.bytes;
+    total.seconds += s.seconds;
+    total.streams += s.streams;
+  };
+  // 1. The manager's own snapshots of the instance, oldest first, each against the previous.
+  auto snaps = list_dir(*ctx.source, manager_snapshot_dir(v.source_path));
+  if (!snaps) return Unexpected{snaps.error()};
+  std::optional<std::string> previous;
+  for (auto& s : *snaps) {
+    std::string path = manager_snapshot_dir(v.source_path) + "/" + s;
+    auto ids = show(*ctx.source, path);
+    if (!ids) return Unexpected{ids.error()};
+    if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
+    auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s);
+    if (!r) return r;
+    add(*r);
+    previous = path;
+  }
+  // 2. ferry's snapshot, against the newest of ferry's snapshots the target already received.
+  auto sent = list_dir(*ctx.source, ferry_dir(v.source_path));
+  if (!sent) return Unexpected{sent.error()};
+  sort_by_sequence(*sent);
+  std::optional<std::string> parent = previous;
+  for (auto& s : *sent) {
+    if (s == snap) break;
+    auto on_target = has_snapshot(*ctx.target, v, s, true);
+    if (!on_target) return Unexpected{on_target.error()};
+    if (*on_target) parent = ferry_dir(v.source_path) + "/" + s;
+  }
+  auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)}, v.role + " @" + snap);
+  if (!r) return r;
+  add(*r);
+  return total;
+}
+
+Status BtrfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  // The instance's subvolume is always a fresh writable snapshot of what ferry received, which
+  // also discards what the target's manager wrote into it (its backup.yaml) since.
+  auto live = show(*ctx.target, v.target_path);
+  if (!live) return Unexpected{live.error()};
+  if (*live) FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", v.target_path}));
+  FERRY_TRY(ctx.target->run({"mkdir", "-p", dirname(v.target_path)}));
+  FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "snapshot", ferry_dir(v.target_path) + "/" + snap, v.target_path}));
+  return {};
+}
+
+Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volume& v, const std::string& keep) {
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    std::string dir = ferry_dir(h == ctx.source ? v.source_path : v.target_path);
+    auto names = list_dir(*h, dir);
+    if (!names) return Unexpected{names.error()};
+    for (auto& n : *names)
+      if (is_ferry_snapshot(n) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
+  }
+  return {};
+}
+
+Result<uint64_t> BtrfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {
+  auto out = ctx.target->run({"df", "-B1", "--output=avail", pool_root_of(v.target_path)});
+  if (!out) return Unexpected{out.error()};
+  std::istringstream in(*out);
+  std::string header, avail;
+  std::getline(in, header);
+  in >> avail;
+  try { return std::stoull(avail); } catch (...) { return uint64_t{0}; }
+}
+
+}  // namespace ferry::storage::btrfs

@@ -1,0 +1,69 @@
+// One interface over the storage backends (zfs, btrfs): snapshot the instance's volumes, bring
+// the target up to a snapshot (resuming where the backend can), tidy up ferry's snapshots.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/host.hpp"
+#include "storage/volume.hpp"
+#include "util/error.hpp"
+
+namespace ferry::storage {
+
+struct TransferContext {
+  const exec::Host* source = nullptr;
+  const exec::Host* target = nullptr;
+  std::string target_from_source;  // the target's ssh destination as the source sees it
+  std::string bwlimit;             // e.g. "20M": throttles each stream (pv -L)
+  bool show_progress = true;
+  std::function<void(const std::string&)> note;  // things the user must know ("resuming ...")
+};
+
+struct TransferStats {
+  uint64_t bytes = 0;
+  double seconds = 0;
+  int streams = 0;
+  bool resumed = false;
+};
+
+// What a volume looks like on the target before ferry writes to it.
+enum class TargetState { absent, ferry_copy, foreign };
+
+class StorageDriver {
+ public:
+  virtual ~StorageDriver() = default;
+  virtual std::string name() const = 0;
+
+  // Creates `snap` on every volume of the source (one atomic operation per pool where possible).
+  virtual Status snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) = 0;
+  virtual Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
+                                    bool on_target) = 0;
+  // absent, a copy that shares a snapshot with the source (continuable), or something else.
+  virtual Result<TargetState> target_state(const TransferContext& ctx, const Volume& volume) = 0;
+  virtual Result<uint64_t> estimate_bytes(const TransferContext& ctx, const Volume& volume, const std::string& snap) = 0;
+  // Brings the target up to `snap`. allow_rollback: the caller checked that whatever changed on
+  // the target since the last common snapshot is the managers' own bookkeeping (or was allowed).
+  virtual Result<TransferStats> transfer(const TransferContext& ctx, const Volume& volume, const std::string& snap,
+                                         bool allow_rollback) = 0;
+  // The commands a transfer would run, for --dry-run.
+  virtual std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
+                                                     const std::string& snap) = 0;
+  // Makes the received data the instance's live volume on the target (btrfs: a writable
+  // subvolume from the received read-only one; zfs: nothing to do).
+  virtual Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) = 0;
+  // Removes ferry's snapshots (and holds) on both hosts except `keep` (empty: all).
+  virtual Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) = 0;
+  // Free bytes where the target would receive the volume.
+  virtual Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) = 0;
+};
+
+// On-disk location of a volume on a host, from the pool's root (zfs dataset / btrfs mount path).
+std::string volume_path(const std::string& driver, const std::string& pool_root, const std::string& kind,
+                        const std::string& volume_name);
+
+std::unique_ptr<StorageDriver> make_driver(const std::string& driver);
+
+}  // namespace ferry::storage

@@ -1,0 +1,30 @@
+// The volumes of one instance as they lie on disk, and the snapshots ferry reasons about.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ferry::storage {
+
+// One volume of the instance (its root, or an attached custom volume) on both hosts.
+struct Volume {
+  std::string role;         // "instance" or "custom/<name>": how the user knows it
+  std::string pool;         // the manager's pool name (same on both hosts)
+  std::string kind;         // the manager's directory: "containers" or "custom"
+  std::string volume_name;  // name on disk: "c1", "default_vol1"
+  std::string source_path;  // zfs: dataset name; btrfs: subvolume path
+  std::string target_path;
+};
+
+// A snapshot as the backend identifies it across hosts: zfs guid, btrfs uuid/received_uuid.
+struct SnapshotInfo {
+  std::string name;  // short name (after @ for zfs, subvolume basename for btrfs)
+  std::string guid;
+  uint64_t order = 0;  // createtxg / generation: creation order
+};
+
+// Which snapshot names belong to ferry (never touched by the managers, never theirs).
+inline bool is_ferry_snapshot(const std::string& name) { return name.rfind("ferry-", 0) == 0; }
+
+}  // namespace ferry::storage

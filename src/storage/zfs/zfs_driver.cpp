@@ -1,0 +1,349 @@
+#include "storage/zfs/zfs_driver.hpp"
+
+#include <regex>
+#include <sstream>
+
+#include "exec/shell_quote.hpp"
+#include "exec/stream.hpp"
+#include "storage/zfs/zfs_send_plan.hpp"
+#include "ui/progress.hpp"
+
+namespace ferry::storage::zfs {
+
+namespace {
+
+constexpr const char* kHoldTag = "ferry";
+
+std::string parent_of(const std::string& ds) { return ds.substr(0, ds.rfind('/')); }
+
+Result<bool> dataset_exists(const exec::Host& host, const std::string& ds) {
+  auto r = host.probe({"zfs", "list", "-H", "-o", "name", ds});
+  if (!r) return Unexpected{r.error()};
+  return r->has_value();
+}
+
+Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host& host, const std::string& ds) {
+  auto exists = dataset_exists(host, ds);
+  if (!exists) return Unexpected{exists.error()};
+  if (!*exists) return std::optional<std::vector<SnapshotInfo>>{};
+  auto out = host.run({"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg", "-s", "createtxg",
+                       "-d", "1", ds});
+  if (!out) return Unexpected{out.error()};
+  return std::optional<std::vector<SnapshotInfo>>{parse_snapshot_list(*out)};
+}
+
+Result<std::string> get_property(const exec::Host& host, const std::string& ds, const std::string& prop) {
+  auto out = host.run({"zfs", "get", "-H", "-p", "-o", "value", prop, ds});
+  if (!out) return Unexpected{out.error()};
+  std::string v = *out;
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v;
+}
+
+// Send flags, chosen once from the dataset and the same for every stream of a move:
+// -L large blocks, -e embedded, -c compressed as stored; raw (-w) for encrypted datasets.
+Result<std::vector<std::string>> send_flags(const exec::Host& source, const std::string& ds) {
+  auto enc = get_property(source, ds, "encryption");
+  if (!enc) return Unexpected{enc.error()};
+  if (*enc != "off" && *enc != "-") return std::vector<std::string>{"-w"};
+  return std::vector<std::string>{"-L", "-e", "-c"};
+}
+
+// Locally set properties that a plain (non -R/-p) stream does not carry and LXD relies on.
+Result<std::vector<std::string>> carried_properties(const exec::Host& source, const std::string& ds) {
+  auto out = source.run({"zfs", "get", "-H", "-p", "-s", "local", "-o", "property,value",
+                         "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime", ds});
+  if (!out) return Unexpected{out.error()};
+  std::vector<std::string> args;
+  std::istringstream in(*out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    args.insert(args.end(), {"-o", line.substr(0, tab) + "=" + line.substr(tab + 1)});
+  }
+  return args;
+}
+
+std::vector<std::string> send_argv(const std::vector<std::string>& flags, const std::string& ds, const ZfsSend& s,
+                                   bool progress) {
+  std::vector<std::string> argv = {"zfs", "send"};
+  if (progress) argv.insert(argv.end(), {"-v", "-P"});
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  if (s.from) argv.insert(argv.end(), {"-I", "@" + *s.from});
+  argv.push_back(ds + "@" + s.to);
+  return argv;
+}
+
+std::vector<std::string> recv_argv(const std::string& ds, bool full, bool rollback,
+                                   const std::vector<std::string>& props) {
+  // -s: an interrupted stream leaves a resume token; -u: never mount on the target.
+  std::vector<std::string> argv = {"zfs", "recv", "-s", "-u"};
+  if (rollback) argv.push_back("-F");
+  if (full) {
+    argv.insert(argv.end(), {"-o", "canmount=noauto"});
+    argv.insert(argv.end(), props.begin(), props.end());
+  }
+  argv.push_back(ds);
+  return argv;
+}
+
+Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
+                              uint64_t expected) {
+  if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+  spec.target = ctx.target_from_source;
+  ui::ProgressLine bar(label, expected, ctx.show_progress);
+  uint64_t done_bytes = 0;
+  spec.on_line = [&](std::string_view line) {
+    if (auto b = parse_send_progress(line)) {
+      done_bytes = *b;
+      bar.update(done_bytes);
+    }
+  };
+  auto r = exec::run_stream(*ctx.source, spec);
+  if (!r) return Unexpected{r.error()};
+  if (!r->ok()) {
+    Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));
+    e.command = exec::stream_command_line(spec);
+    if (r->interrupted) e.code = ExitCode::interrupted;
+    e.hint = "run the same ferry command again: it resumes the stream from where it stopped";
+    return fail(e.on(ctx.source->name()));
+  }
+  bar.finish(std::max(done_bytes, expected));
+  return TransferStats{std::max(done_bytes, expected), r->seconds, 1, false};
+}
+
+Status hold(const exec::Host& host, const std::string& snapshot) {
+  auto done = host.run_raw({"zfs", "hold", kHoldTag, snapshot});
+  if (!done) return Unexpected{done.error()};
+  if (!done->status.ok() && done->err.find("tag already exists") == std::string::npos)
+    return fail(exec::command_error(host, {"zfs", "hold", kHoldTag, snapshot}, *done));
+  return {};
+}
+
+Status release_and_destroy(const exec::Host& host, const std::string& snapshot) {
+  auto rel = host.run_raw({"zfs", "release", kHoldTag, snapshot});
+  if (!rel) return Unexpected{rel.error()};
+  auto out = host.run({"zfs", "destroy", snapshot});
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+}  // namespace
+
+std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text) {
+  std::vector<SnapshotInfo> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name, guid, txg;
+    if (!std::getline(fields, name, '\t') || !std::getline(fields, guid, '\t') || !std::getline(fields, txg, '\t'))
+      continue;
+    auto at = name.find('@');
+    if (at == std::string::npos) continue;
+    out.push_back({name.substr(at + 1), guid, std::stoull(txg)});
+  }
+  return out;
+}
+
+std::optional<uint64_t> parse_send_progress(std::string_view line) {
+  static const std::regex progress(R"(^\d\d:\d\d:\d\d\s+(\d+)\s)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (std::regex_search(line.begin(), line.end(), m, progress)) return std::stoull(m[1].str());
+  return std::nullopt;
+}
+
+std::optional<uint64_t> parse_send_size(const std::string& text) {
+  static const std::regex size(R"((^|\n)size\s+(\d+))");
+  std::smatch m;
+  if (std::regex_search(text, m, size)) return std::stoull(m[2].str());
+  return std::nullopt;
+}
+
+Status ZfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
+  // One `zfs snapshot` naming every dataset: atomic within a pool. Skip those already done.
+  std::vector<std::string> argv = {"zfs", "snapshot"};
+  for (auto& v : volumes) {
+    auto have = has_snapshot(host, v, snap, false);
+    if (!have) return Unexpected{have.error()};
+    if (!*have) argv.push_back(v.source_path + "@" + snap);
+  }
+  if (argv.size() == 2) return {};
+  auto out = host.run(argv);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Result<bool> ZfsDriver::has_snapshot(const exec::Host& host, const Volume& v, const std::string& snap, bool on_target) {
+  return dataset_exists(host, (on_target ? v.target_path : v.source_path) + "@" + snap);
+}
+
+Result<TargetState> ZfsDriver::target_state(const TransferContext& ctx, const Volume& v) {
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  if (!tgt) return Unexpected{tgt.error()};
+  if (!*tgt) return TargetState::absent;
+  auto token = get_property(*ctx.target, v.target_path, "receive_resume_token");
+  if (!token) return Unexpected{token.error()};
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  if (!src) return Unexpected{src.error()};
+  for (auto& t : **tgt)
+    for (auto& s : src->value_or(std::vector<SnapshotInfo>{}))
+      if (s.guid == t.guid) return TargetState::ferry_copy;
+  if ((*tgt)->empty() && *token != "-") return TargetState::ferry_copy;  // an interrupted first stream
+  return TargetState::foreign;
+}
+
+Result<uint64_t> ZfsDriver::estimate_bytes(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  if (!src) return Unexpected{src.error()};
+  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  if (!tgt) return Unexpected{tgt.error()};
+  auto plan = plan_zfs_sends(**src, *tgt, snap, true);
+  if (!plan) return Unexpected{plan.error()};
+  auto flags = send_flags(*ctx.source, v.source_path);
+  if (!flags) return Unexpected{flags.error()};
+  uint64_t total = 0;
+  for (auto& s : plan->sends) {
+    auto argv = send_argv(*flags, v.source_path, s, false);
+    argv.insert(argv.begin() + 2, {"-n", "-v", "-P"});
+    auto out = ctx.source->run(argv);
+    if (!out) return Unexpected{out.error()};
+    total += parse_send_size(*out).value_or(0);
+  }
+  return total;
+}
+
+std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v,
+                                                      const std::string& snap) {
+  std::vector<std::string> lines;
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  auto flags = send_flags(*ctx.source, v.source_path);
+  if (!src || !tgt || !flags || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  // At plan time the target snapshot may not exist yet: describe the streams as they will run.
+  auto source_list = **src;
+  if (std::none_of(source_list.begin(), source_list.end(), [&](auto& s) { return s.name == snap; }))
+    source_list.push_back({snap, "planned", UINT64_MAX});
+  auto plan = plan_zfs_sends(source_list, *tgt, snap, true);
+  if (!plan) return {"(" + plan.error().what + ")"};
+  for (auto& s : plan->sends) {
+    exec::StreamSpec spec;
+    spec.send = send_argv(*flags, v.source_path, s, true);
+    spec.recv = recv_argv(v.target_path, !s.from, s.rollback && *tgt, {"-o", "<local properties of the source>"});
+    spec.target = ctx.target_from_source;
+    if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+    lines.push_back(exec::stream_command_line(spec));
+  }
+  return lines;
+}
+
+Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                                          bool allow_rollback) {
+  TransferStats total;
+  auto flags = send_flags(*ctx.source, v.source_path);
+  if (!flags) return Unexpected{flags.error()};
+
+  // An interrupted stream first: resume it with its token, or discard it if the token is stale.
+  if (auto exists = dataset_exists(*ctx.target, v.target_path); !exists) return Unexpected{exists.error()};
+  else if (*exists) {
+    auto token = get_property(*ctx.target, v.target_path, "receive_resume_token");
+    if (!token) return Unexpected{token.error()};
+    if (*token != "-" && !token->empty()) {
+      if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t");
+      exec::StreamSpec spec;
+      spec.send = {"zfs", "send", "-v", "-P", "-t", *token};
+      spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
+      auto r = run_one(ctx, spec, v.role + " (resumed)", 0);
+      if (r) {
+        total.bytes += r->bytes;
+        total.seconds += r->seconds;
+        total.streams += 1;
+        total.resumed = true;
+      } else if (r.error().code == ExitCode::interrupted) {
+        return r;
+      } else {
+        if (ctx.note)
+          ctx.note("the resume token of " + v.role + " could not be used (" + r.error().detail +
+                   "); discarding the partial receive and sending that stream again");
+        auto abort = ctx.target->run({"zfs", "recv", "-A", v.target_path});
+        if (!abort) return Unexpected{abort.error()};
+      }
+    }
+  }
+
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  if (!src) return Unexpected{src.error()};
+  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  if (!tgt) return Unexpected{tgt.error()};
+  bool changed = false;
+  if (*tgt) {
+    auto written = get_property(*ctx.target, v.target_path, "written");
+    if (!written) return Unexpected{written.error()};
+    changed = *written != "0";
+  }
+  auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
+  if (!plan) return fail(plan.error().on(ctx.target->name()));
+  auto props = carried_properties(*ctx.source, v.source_path);
+  if (!props) return Unexpected{props.error()};
+  for (auto& s : plan->sends) {
+    if (s.rollback && !allow_rollback)
+      return fail(make_error(v.target_path + " was changed on the target since the last sync")
+                      .on(ctx.target->name())
+                      .with_hint("ferry discards such changes only when it knows they are the manager's own"));
+    exec::StreamSpec spec;
+    spec.send = send_argv(*flags, v.source_path, s, true);
+    spec.recv = recv_argv(v.target_path, !s.from, s.rollback, *props);
+    uint64_t expected = 0;
+    auto est_argv = send_argv(*flags, v.source_path, s, false);
+    est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
+    if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
+    auto r = run_one(ctx, spec, v.role + " @" + s.to, expected);
+    if (!r) return r;
+    total.bytes += r->bytes;
+    total.seconds += r->seconds;
+    total.streams += 1;
+  }
+  // Hold the new common snapshot on both sides; release the holds on older ferry snapshots.
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    FERRY_TRY(hold(*h, ds + "@" + snap));
+    auto list = list_snapshots(*h, ds);
+    if (!list) return Unexpected{list.error()};
+    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
+      if (is_ferry_snapshot(s.name) && s.name != snap) (void)h->run_raw({"zfs", "release", kHoldTag, ds + "@" + s.name});
+  }
+  return total;
+}
+
+Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string&) {
+  // The received dataset must never be mounted by zfs itself: the manager mounts it.
+  auto canmount = get_property(*ctx.target, v.target_path, "canmount");
+  if (!canmount) return Unexpected{canmount.error()};
+  if (*canmount != "noauto") {
+    auto out = ctx.target->run({"zfs", "set", "canmount=noauto", v.target_path});
+    if (!out) return Unexpected{out.error()};
+  }
+  return {};
+}
+
+Status ZfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volume& v, const std::string& keep) {
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    auto list = list_snapshots(*h, ds);
+    if (!list) return Unexpected{list.error()};
+    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
+      if (is_ferry_snapshot(s.name) && s.name != keep) FERRY_TRY(release_and_destroy(*h, ds + "@" + s.name));
+  }
+  return {};
+}
+
+Result<uint64_t> ZfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {
+  auto avail = get_property(*ctx.target, parent_of(v.target_path), "available");
+  if (!avail) return Unexpected{avail.error()};
+  return std::stoull(*avail);
+}
+
+}  // namespace ferry::storage::zfs

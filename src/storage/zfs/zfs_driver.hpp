@@ -1,0 +1,32 @@
+// OpenZFS: snapshots matched by GUID, full then -I streams, resumable receives (-s, send -t),
+// user holds on the common snapshot so nothing prunes the base mid-move.
+#pragma once
+
+#include "storage/storage_driver.hpp"
+
+namespace ferry::storage::zfs {
+
+class ZfsDriver final : public StorageDriver {
+ public:
+  std::string name() const override { return "zfs"; }
+  Status snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) override;
+  Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
+                            bool on_target) override;
+  Result<TargetState> target_state(const TransferContext& ctx, const Volume& volume) override;
+  Result<uint64_t> estimate_bytes(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
+  Result<TransferStats> transfer(const TransferContext& ctx, const Volume& volume, const std::string& snap,
+                                 bool allow_rollback) override;
+  std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
+                                             const std::string& snap) override;
+  Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
+  Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
+  Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
+};
+
+// Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
+std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
+// Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
+std::optional<uint64_t> parse_send_progress(std::string_view line);
+std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
+
+}  // namespace ferry::storage::zfs
