@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/global_options.hpp"
+#include "exec/interrupt.hpp"
 
 namespace ferry::cli {
 
@@ -13,6 +14,8 @@ int run(int argc, char** argv) {
   GlobalOptions options;
   add_global_options(app, options);
   int exit_code = 0;
+  exec::install_interrupt_handlers();
+  register_move_commands(app, options, &exit_code);
   register_dns_commands(app, options, &exit_code);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "cli/global_options.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace ferry::cli {
@@ -17,6 +18,20 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--state-dir", options.state_dir,
                  "Where journals and locks live (default $FERRY_STATE_DIR or /var/lib/ferry)");
   app.add_option("--ssh-config", options.ssh_config, "ssh client configuration file (ssh -F)");
+}
+
+}  // namespace ferry::cli
+
+namespace ferry::cli {
+
+int emit(const GlobalOptions& options, int code, const std::string& json_text, const std::string& text) {
+  if (options.json) {
+    std::fputs((json_text + "\n").c_str(), stdout);
+  } else if (!text.empty()) {
+    std::fputs((text + "\n").c_str(), code == 0 ? stdout : stderr);
+  }
+  std::fflush(stdout);
+  return code;
 }
 
 }  // namespace ferry::cli

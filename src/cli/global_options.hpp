@@ -23,5 +23,9 @@ void add_global_options(CLI::App& app, GlobalOptions& options);
 // Each command group registers its subcommands here; the handler returns the exit code.
 using ExitSink = int*;
 void register_dns_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code);
+void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code);
+
+// Prints a command's result: the JSON document on stdout with --json, else text (errors on stderr).
+int emit(const GlobalOptions& options, int code, const std::string& json_text, const std::string& text);
 
 }  // namespace ferry::cli

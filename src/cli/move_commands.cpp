@@ -1,0 +1,65 @@
+// `ferry plan|move|prepare|sync|cutover|status|abort|cleanup INSTANCE --from SRC --to DST`.
+#include <memory>
+
+#include "cli/global_options.hpp"
+#include "core/move_runner.hpp"
+
+namespace ferry::cli {
+
+namespace {
+
+struct MoveCommandSpec {
+  const char* name;
+  core::MoveCommand command;
+  const char* help;
+};
+
+const MoveCommandSpec kCommands[] = {
+    {"plan", core::MoveCommand::plan, "Run the preflight checks and print the plan with the exact commands; change nothing"},
+    {"move", core::MoveCommand::move,
+     "Move the instance: seed copy while it runs, pre-copy, stop, final increment, start on the target"},
+    {"prepare", core::MoveCommand::prepare,
+     "Seed copy while the instance runs, then import it on the target, stopped, autostart off"},
+    {"sync", core::MoveCommand::sync, "One incremental catch-up while the instance runs (repeatable)"},
+    {"cutover", core::MoveCommand::cutover,
+     "Stop on the source, send the final increment, start on the target (rolls back on failure)"},
+    {"status", core::MoveCommand::status, "Show where the move of an instance stands"},
+    {"abort", core::MoveCommand::abort,
+     "Go back to the source: start it if ferry stopped it, remove ferry's copy from the target"},
+    {"cleanup", core::MoveCommand::cleanup,
+     "After a move: remove the last common snapshot and holds too (a move back is then a full copy)"},
+};
+
+}  // namespace
+
+void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code) {
+  auto request = std::make_shared<core::MoveRequest>();
+  for (auto& spec : kCommands) {
+    auto* cmd = app.add_subcommand(spec.name, spec.help);
+    add_global_options(*cmd, options);
+    cmd->add_option("instance", request->instance, "The container to move")->required();
+    cmd->add_option("--from,--source", request->source, "Source host: local or an ssh destination (user@host, ssh alias)")
+        ->capture_default_str();
+    auto* to = cmd->add_option("--to,--target", request->target, "Target host: an ssh destination");
+    if (spec.command != core::MoveCommand::status) to->required();
+    cmd->add_option("--target-from-source", request->target_from_source,
+                    "The target's ssh destination as the source reaches it (default: --to)");
+    cmd->add_option("--manager", request->manager, "lxd, incus or auto")->capture_default_str();
+    cmd->add_option("--project", request->project, "The instance's project")->capture_default_str();
+    cmd->add_option("--bwlimit", request->bwlimit, "Limit each stream, e.g. 20M (needs pv on the source)");
+    cmd->add_option("--stop-timeout", request->stop_timeout, "Seconds for a clean stop before giving up")->capture_default_str();
+    cmd->add_flag("--force-stop", request->force_stop, "Kill the instance if it does not stop in time");
+    cmd->add_flag("--discard-target-changes", request->discard_target_changes,
+                  "Throw away what a start of the target copy wrote since ferry imported it");
+    cmd->add_option("--precopy-rounds", request->precopy_rounds, "Incremental syncs while running, before the stop")
+        ->capture_default_str();
+    cmd->callback([&options, exit_code, request, command = spec.command]() {
+      core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
+                                 options.ssh_config};
+      auto outcome = core::run_move_command(command, *request, settings);
+      *exit_code = emit(options, static_cast<int>(outcome.code), outcome.report.dump(), outcome.text);
+    });
+  }
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,361 @@
+#include "core/move_runner.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <fmt/core.h>
+
+#include "core/journal.hpp"
+#include "core/move_context.hpp"
+#include "core/move_state.hpp"
+#include "core/preflight.hpp"
+#include "core/steps.hpp"
+#include "exec/interrupt.hpp"
+#include "util/files.hpp"
+
+namespace ferry::core {
+
+using nlohmann::json;
+
+namespace {
+
+std::string sanitize(std::string s) {
+  for (auto& c : s)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '@')) c = '_';
+  return s;
+}
+
+std::string new_move_id() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm;
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%y%m%d%H%M%S", &tm);
+  return buf;
+}
+
+// Test hook: FERRY_TEST_KILL=<step-id>:before|after SIGKILLs ferry right before the step's
+// first journal record or right after its last one (the kill tests of every step use it).
+void maybe_kill(const std::string& step, const char* when) {
+  static const char* spec = std::getenv("FERRY_TEST_KILL");
+  if (spec && std::string(spec) == step + ":" + when) ::kill(::getpid(), SIGKILL);
+}
+
+CommandOutcome failure(const Error& e, json report = json::object()) {
+  report["ok"] = false;
+  report["error"] = {{"what", e.what}, {"host", e.host}, {"command", e.command}, {"detail", e.detail}, {"hint", e.hint}};
+  return {e.code == ExitCode::ok ? ExitCode::failure : e.code, report, e.message()};
+}
+
+struct Session {
+  MoveContext ctx;
+  std::optional<Journal> journal;
+  std::optional<LockFile> lock;
+  MoveState state;
+};
+
+Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const RunSettings& settings, bool need_lock) {
+  auto s = std::make_unique<Session>(Session{
+      MoveContext{request, exec::Host::local(settings.verbose), exec::Host::local(settings.verbose), {}, {}, nullptr, {}, settings.json, settings.verbose},
+      std::nullopt, std::nullopt, {}});
+  exec::SshSettings ssh{settings.ssh_config, settings.verbose};
+  if (request.source != "local") s->ctx.source = exec::Host::remote(request.source, ssh);
+  if (request.target != "local") s->ctx.target = exec::Host::remote(request.target, ssh);
+  std::string dir = journal_dir(settings.state_dir, request);
+  FERRY_TRY(make_dirs(dir));
+  if (need_lock) {
+    auto lock = LockFile::acquire(dir + "/lock", "instance '" + request.instance + "'");
+    if (!lock) return Unexpected{lock.error()};
+    s->lock.emplace(std::move(*lock));
+  }
+  auto journal = Journal::open(dir + "/journal.jsonl");
+  if (!journal) return Unexpected{journal.error()};
+  s->journal.emplace(std::move(*journal));
+  s->state = read_move_state(*s->journal);
+  return s;
+}
+
+// A finished or aborted move's journal is archived, so the next move starts clean.
+Status start_new_move_if_needed(Session& s, const MoveRequest& request) {
+  if (s.state.started && !s.state.finished && !s.state.aborted) {
+    if (!s.state.request.same_move(request))
+      return fail(make_error("a different move of '" + request.instance + "' is under way (to " + s.state.request.target + ")")
+                      .with_hint("finish it, or `ferry abort` it, first")
+                      .with_code(ExitCode::usage));
+    return {};
+  }
+  if (s.state.started) {
+    std::string path = s.journal->path();
+    std::string archived = path.substr(0, path.rfind('/')) + "/journal-" + s.state.move_id + ".jsonl";
+    if (::rename(path.c_str(), archived.c_str()) != 0) return fail("cannot archive the previous journal " + path);
+    auto fresh = Journal::open(path);
+    if (!fresh) return Unexpected{fresh.error()};
+    s.journal.emplace(std::move(*fresh));
+  }
+  FERRY_TRY(s.journal->append("start", "", {{"move_id", new_move_id()}, {"request", request.to_json()}}));
+  s.state = read_move_state(*s.journal);
+  return {};
+}
+
+PlanInput plan_input(const Session& s) {
+  PlanInput in;
+  in.move_id = s.state.move_id.empty() ? "<id>" : s.state.move_id;
+  in.roles = s.ctx.discovery.roles();
+  in.prepared = s.state.prepared;
+  in.next_sequence = s.state.next_sequence;
+  in.first_round = s.state.rounds_done + 1;
+  in.precopy_rounds = s.ctx.request.precopy_rounds;
+  return in;
+}
+
+json summarize(const Journal& journal, const MoveState& state) {
+  json phases = json::object();
+  double downtime = -1;
+  for (auto& r : journal.records()) {
+    if (r.event != "done" || !journal.is_done(r.step)) continue;
+    std::string phase = r.step.substr(0, r.step.find('.'));
+    if (phase.rfind("sync", 0) == 0) phase = "sync";
+    auto& p = phases[phase];
+    if (!p.is_object()) p = {{"bytes", 0}, {"seconds", 0.0}, {"steps", 0}};
+    p["bytes"] = p["bytes"].get<uint64_t>() + r.data.value("bytes", uint64_t{0});
+    p["seconds"] = p["seconds"].get<double>() + r.data.value("step_seconds", 0.0);
+    p["steps"] = p["steps"].get<int>() + 1;
+    if (r.step == "cutover.start-target") downtime = r.data.value("downtime_seconds", -1.0);
+  }
+  json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
+              {"move_id", state.move_id}, {"phases", phases}};
+  out["downtime_seconds"] = downtime >= 0 ? json(downtime) : json(nullptr);
+  return out;
+}
+
+// Executes steps in order, journaling around each. Rolls back a failed cutover.
+CommandOutcome execute(Session& s, const std::vector<Step>& steps, const std::string& command) {
+  auto& journal = *s.journal;
+
+  for (auto& step : steps) {
+    if (journal.is_done(step.id)) continue;
+    if (exec::interrupted()) return failure(make_error("interrupted").with_code(ExitCode::interrupted), summarize(journal, s.state));
+    maybe_kill(step.id, "before");
+    if (!s.ctx.json) s.ctx.say(step.title);
+    if (auto w = journal.append("begin", step.id, step.to_json()); !w) return failure(w.error());
+    auto started = std::chrono::steady_clock::now();
+    auto result = execute_step(s.ctx, journal, step);
+    if (!result) {
+      Error e = result.error();
+      (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
+      bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.start-target");
+      bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.start-target");
+      if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
+        auto rb = roll_back_to_source(s.ctx, journal);
+        (void)journal.append("reset", "cutover.");
+        (void)journal.append("rolled_back", "", {{"reason", e.what}, {"actions", rb ? *rb : rb.error().what}});
+        e.what = "the move failed before the switch: " + e.what;
+        e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
+                 ". The target copy is kept: run the same command again to retry, or `ferry abort`";
+        if (rb) e.code = ExitCode::rolled_back;
+      }
+      return failure(e, summarize(journal, read_move_state(journal)));
+    }
+    json data = *result;
+    data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (auto w = journal.append("done", step.id, data); !w) return failure(w.error());
+    maybe_kill(step.id, "after");
+  }
+  if (command == "move" || command == "cutover") (void)journal.append("finished", "");
+  s.state = read_move_state(journal);
+  json report = summarize(journal, s.state);
+  report["ok"] = true;
+  std::string text = "ferry: " + command + " of '" + s.ctx.request.instance + "' done";
+  if (report["downtime_seconds"].is_number())
+    text += fmt::format("; downtime {:.2f} s; it now runs on {}", report["downtime_seconds"].get<double>(), s.ctx.request.target);
+  return {ExitCode::ok, report, text};
+}
+
+CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with_preflight) {
+  json report = {{"instance", s.ctx.request.instance}, {"source", s.ctx.source.name()}, {"target", s.ctx.target.name()},
+                 {"manager", instance::to_string(s.ctx.source_manager->kind())}, {"driver", s.ctx.discovery.driver}};
+  json vols = json::array();
+  for (auto& v : s.ctx.discovery.volumes)
+    vols.push_back({{"volume", v.role}, {"pool", v.pool}, {"source", v.source_path}, {"target", v.target_path}});
+  report["volumes"] = vols;
+  std::string text;
+  ExitCode code = ExitCode::ok;
+  if (with_preflight) {
+    PreflightOptions opt;
+    opt.continuing = s.state.started && !s.state.finished && !s.state.aborted;
+    opt.imported = s.state.prepared;
+    auto findings = run_preflight(s.ctx, opt);
+    json f = json::array();
+    for (auto& x : findings) f.push_back(x.to_json());
+    report["preflight"] = f;
+    report["preflight_ok"] = all_passed(findings);
+    text += "preflight:\n" + format_findings(findings) + "\n";
+    if (!all_passed(findings)) code = ExitCode::preflight;
+  }
+  json js = json::array();
+  text += "plan for '" + s.ctx.request.instance + "' from " + s.ctx.source.name() + " to " + s.ctx.target.name() + " (" +
+          instance::to_string(s.ctx.source_manager->kind()) + ", " + s.ctx.discovery.driver + "):\n";
+  int n = 0;
+  for (auto& st : steps) {
+    auto j = st.to_json();
+    j["commands"] = describe_step(s.ctx, st);
+    j["done"] = s.journal->is_done(st.id);
+    js.push_back(j);
+    text += fmt::format("{:3}. {}{}\n", ++n, st.title, s.journal->is_done(st.id) ? "  (done)" : "");
+    for (auto& c : j["commands"]) text += "       " + c.get<std::string>() + "\n";
+  }
+  report["steps"] = js;
+  if (code == ExitCode::preflight) text += "\nnothing was changed; fix the failed checks above and run again\n";
+  return {code, report, text};
+}
+
+CommandOutcome status_output(Session& s) {
+  auto& st = s.state;
+  json report = summarize(*s.journal, st);
+  if (!st.started) {
+    report["state"] = "none";
+    return {ExitCode::ok, report, "no move of '" + s.ctx.request.instance + "' is recorded in " + s.journal->path()};
+  }
+  std::string phase = st.aborted ? "aborted" : st.finished ? "finished" : st.switched ? "switched" : st.prepared ? "prepared" : "preparing";
+  report["state"] = phase;
+  report["sync_rounds"] = st.rounds_done;
+  report["last_common_snapshot"] = st.last_snapshot;
+  std::string text = fmt::format("move {} of '{}' from {} to {}: {}\n", st.move_id, st.request.instance, st.request.source,
+                                 st.request.target, phase);
+  if (st.open_plan) {
+    json pending = json::array();
+    for (auto& step : pending_steps(*s.journal, *st.open_plan)) pending.push_back(step.id);
+    report["pending_steps"] = pending;
+    text += "pending steps (" + st.open_command + "): ";
+    for (auto& p : pending) text += p.get<std::string>() + " ";
+    text += "\n";
+  }
+  if (auto failed = s.journal->last("failed")) {
+    report["last_failure"] = {{"step", failed->step}, {"what", failed->data.value("what", "")}};
+    text += "last failure: " + failed->step + ": " + failed->data.value("what", "") + "\n";
+  }
+  text += fmt::format("sync rounds: {}; last common snapshot: {}\n", st.rounds_done, st.last_snapshot.empty() ? "-" : st.last_snapshot);
+  if (report["downtime_seconds"].is_number()) text += fmt::format("downtime: {:.2f} s\n", report["downtime_seconds"].get<double>());
+  text += "journal: " + s.journal->path();
+  return {ExitCode::ok, report, text};
+}
+
+CommandOutcome abort_move(Session& s) {
+  auto& st = s.state;
+  if (!st.started || st.finished || st.aborted)
+    return failure(make_error("no move of '" + s.ctx.request.instance + "' is under way").with_code(ExitCode::usage));
+  if (st.switched)
+    return failure(make_error("the target has already served '" + s.ctx.request.instance + "': abort is no longer possible")
+                       .with_hint("to go back, move it the other way: ferry move " + s.ctx.request.instance + " --from " +
+                                  st.request.target + " --to " + st.request.source +
+                                  " (incremental, from the kept common snapshot)")
+                       .with_code(ExitCode::usage));
+  auto& journal = *s.journal;
+  auto rb = roll_back_to_source(s.ctx, journal);
+  if (!rb) return failure(rb.error());
+  std::string done = *rb;
+  auto& name = s.ctx.discovery.instance.name;
+  // Only what ferry created on the target is removed: the imported copy and its volumes.
+  if (journal.is_done("prepare.import") || journal.last("begin").has_value()) {
+    auto tgt = s.ctx.target_manager->instance(name);
+    if (tgt && *tgt && journal.is_done("prepare.import")) {
+      std::vector<std::string> argv = {s.ctx.target_manager->client(), "delete", name, "--force"};
+      if (auto r = s.ctx.target.run(argv); !r) return failure(r.error());
+      done += "; deleted the target copy";
+      for (auto& v : s.ctx.discovery.volumes)
+        if (v.role != "instance") {
+          auto r = s.ctx.target.run({s.ctx.target_manager->client(), "storage", "volume", "delete", v.pool, v.role.substr(7)});
+          if (r) done += "; deleted volume " + v.role;
+        }
+    }
+  }
+  auto t = s.ctx.transfer_context();
+  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+  done += "; removed ferry's snapshots";
+  (void)journal.append("aborted", "", {{"actions", done}});
+  return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
+}
+
+}  // namespace
+
+std::string journal_dir(const std::string& state_dir, const MoveRequest& request) {
+  return state_dir + "/moves/" + sanitize(request.project + "_" + request.instance + "@" + request.source);
+}
+
+CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings) {
+  bool mutating = !settings.dry_run && command != MoveCommand::plan && command != MoveCommand::status;
+  auto session = open_session(request, settings, mutating);
+  if (!session) return failure(session.error());
+  auto& s = **session;
+  MoveRequest effective = request;
+  if (command == MoveCommand::status) {
+    if (s.state.started) effective = s.state.request;
+    s.ctx.request = effective;
+    return status_output(s);
+  }
+  if (auto d = discover(s.ctx); !d) return failure(d.error());
+
+  if (command == MoveCommand::abort) return abort_move(s);
+
+  bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
+  std::vector<Step> steps;
+  std::string name;
+  PlanInput in = plan_input(s);
+  if (!continuing) { in.prepared = false; in.next_sequence = 1; in.first_round = 1; }
+  switch (command) {
+    case MoveCommand::plan:
+    case MoveCommand::move:
+      name = "move";
+      steps = move_plan(in);
+      break;
+    case MoveCommand::prepare:
+      name = "prepare";
+      steps = prepare_steps(in);
+      break;
+    case MoveCommand::sync:
+      name = "sync";
+      if (!in.prepared) return failure(make_error("nothing to sync yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
+      steps = sync_steps(in, in.first_round, in.next_sequence);
+      break;
+    case MoveCommand::cutover: {
+      name = "cutover";
+      if (!in.prepared) return failure(make_error("the target has no copy yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
+      steps = cutover_steps(in, in.next_sequence);
+      auto clean = cleanup_steps(steps[2].snapshot);
+      steps.insert(steps.end(), clean.begin(), clean.end());
+      break;
+    }
+    case MoveCommand::cleanup:
+      name = "cleanup";
+      if (continuing && !s.state.finished)
+        return failure(make_error("a move is under way").with_hint("finish or abort it first").with_code(ExitCode::usage));
+      steps = cleanup_steps("");
+      break;
+    default: break;
+  }
+  // A rerun of the same command continues the plan it journaled.
+  if (continuing && s.state.open_plan && s.state.open_command == name && command != MoveCommand::plan) steps = *s.state.open_plan;
+  else if (continuing && s.state.open_plan && command == MoveCommand::plan) steps = *s.state.open_plan;
+  if (command == MoveCommand::plan || settings.dry_run) return plan_output(s, steps, true);
+
+  if (command == MoveCommand::cleanup) {
+    if (!s.state.started) return failure(make_error("no move of '" + request.instance + "' is recorded").with_code(ExitCode::usage));
+    return execute(s, steps, name);
+  }
+  if (auto st = start_new_move_if_needed(s, request); !st) return failure(st.error());
+  if (!continuing) {
+    in = plan_input(s);
+    in.prepared = false;
+    steps = command == MoveCommand::prepare ? prepare_steps(in) : move_plan(in);
+  }
+  if (!(s.state.open_plan && s.state.open_command == name)) {
+    json js = json::array();
+    for (auto& st : steps) js.push_back(st.to_json());
+    if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}}); !w) return failure(w.error());
+  }
+  return execute(s, steps, name);
+}
+
+}  // namespace ferry::core

@@ -1,0 +1,36 @@
+// Runs ferry's move commands: reads the journal, plans what is left, executes it step by step
+// (journaling before and after each), rolls back to the source if the cutover fails before the
+// target runs, and reports.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/move_request.hpp"
+#include "util/error.hpp"
+
+namespace ferry::core {
+
+enum class MoveCommand { plan, move, prepare, sync, cutover, status, abort, cleanup };
+
+struct RunSettings {
+  bool dry_run = false;
+  bool json = false;
+  bool verbose = false;
+  std::string state_dir;
+  std::string ssh_config;
+};
+
+struct CommandOutcome {
+  ExitCode code = ExitCode::ok;
+  nlohmann::json report;  // printed with --json
+  std::string text;       // printed otherwise
+};
+
+CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings);
+
+// Where the journal of an instance's move lives.
+std::string journal_dir(const std::string& state_dir, const MoveRequest& request);
+
+}  // namespace ferry::core

@@ -1,0 +1,59 @@
+#include "core/move_state.hpp"
+
+namespace ferry::core {
+
+namespace {
+int sequence_of(const std::string& snapshot) {
+  auto dash = snapshot.rfind('-');
+  if (dash == std::string::npos) return 0;
+  try { return std::stoi(snapshot.substr(dash + 1)); } catch (...) { return 0; }
+}
+}  // namespace
+
+MoveState read_move_state(const Journal& journal) {
+  MoveState s;
+  for (auto& r : journal.records()) {
+    if (r.event == "start") {
+      s = MoveState{};
+      s.started = true;
+      s.move_id = r.data.value("move_id", "");
+      s.request = MoveRequest::from_json(r.data.value("request", nlohmann::json::object()));
+    } else if (r.event == "plan") {
+      std::vector<Step> steps;
+      for (auto& j : r.data.value("steps", nlohmann::json::array())) steps.push_back(Step::from_json(j));
+      s.open_plan = steps;
+      s.open_command = r.data.value("command", "");
+      for (auto& st : steps)
+        if (!st.snapshot.empty()) s.next_sequence = std::max(s.next_sequence, sequence_of(st.snapshot) + 1);
+    } else if (r.event == "rolled_back") {
+      s.open_plan.reset();  // a retry takes fresh snapshots: the source ran again since
+    } else if (r.event == "aborted") {
+      s.aborted = true;
+      s.open_plan.reset();
+    } else if (r.event == "finished") {
+      s.finished = true;
+      s.open_plan.reset();
+    }
+  }
+  s.prepared = journal.is_done("prepare.import");
+  s.switched = journal.is_done("cutover.start-target");
+  for (auto& r : journal.records()) {
+    if (r.event != "done") continue;
+    if (r.step.rfind("sync.", 0) == 0 && r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate") {
+      s.rounds_done = std::max(s.rounds_done, std::stoi(r.step.substr(5)));
+    }
+    if (r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate" && journal.is_done(r.step))
+      s.last_snapshot = r.data.value("snapshot", s.last_snapshot);
+  }
+  if (s.open_plan && pending_steps(journal, *s.open_plan).empty()) s.open_plan.reset();
+  return s;
+}
+
+std::vector<Step> pending_steps(const Journal& journal, const std::vector<Step>& plan) {
+  std::vector<Step> out;
+  for (auto& st : plan)
+    if (!journal.is_done(st.id)) out.push_back(st);
+  return out;
+}
+
+}  // namespace ferry::core

@@ -1,0 +1,109 @@
+#include "core/plan.hpp"
+
+namespace ferry::core {
+
+namespace {
+
+const std::pair<StepKind, const char*> kKindNames[] = {
+    {StepKind::preflight, "preflight"},       {StepKind::snapshot, "snapshot"},
+    {StepKind::send, "send"},                 {StepKind::activate, "activate"},
+    {StepKind::import, "import"},             {StepKind::check_target, "check-target"},
+    {StepKind::stop_source, "stop-source"},   {StepKind::apply_config, "apply-config"},
+    {StepKind::start_target, "start-target"}, {StepKind::mark_source, "mark-source"},
+    {StepKind::cleanup, "cleanup"},
+};
+
+// snapshot + one send per volume + activate: the same in every phase that copies.
+void add_copy(std::vector<Step>& steps, const std::string& prefix, const PlanInput& in, const std::string& snap,
+              const std::string& why) {
+  steps.push_back({prefix + "snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + why, snap, ""});
+  for (auto& role : in.roles)
+    steps.push_back({prefix + "send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role});
+  steps.push_back({prefix + "activate", StepKind::activate, "make @" + snap + " the target's volumes", snap, ""});
+}
+
+}  // namespace
+
+std::string to_string(StepKind kind) {
+  for (auto& [k, n] : kKindNames)
+    if (k == kind) return n;
+  return "?";
+}
+
+nlohmann::json Step::to_json() const {
+  nlohmann::json j = {{"id", id}, {"kind", to_string(kind)}, {"title", title}};
+  if (!snapshot.empty()) j["snapshot"] = snapshot;
+  if (!role.empty()) j["volume"] = role;
+  return j;
+}
+
+Step Step::from_json(const nlohmann::json& j) {
+  Step s;
+  s.id = j.value("id", "");
+  s.title = j.value("title", "");
+  s.snapshot = j.value("snapshot", "");
+  s.role = j.value("volume", "");
+  std::string kind = j.value("kind", "");
+  for (auto& [k, n] : kKindNames)
+    if (kind == n) s.kind = k;
+  return s;
+}
+
+std::string snapshot_name(const std::string& move_id, int sequence) {
+  return "ferry-" + move_id + "-" + std::to_string(sequence);
+}
+
+std::vector<Step> prepare_steps(const PlanInput& in) {
+  std::vector<Step> steps = {{"preflight", StepKind::preflight, "check both hosts; change nothing", "", ""}};
+  add_copy(steps, "prepare.", in, snapshot_name(in.move_id, 1), " (seed copy, while the instance runs)");
+  steps.push_back({"prepare.import", StepKind::import,
+                   "import the copy into the target's manager, stopped, with autostart off", "", ""});
+  return steps;
+}
+
+std::vector<Step> sync_steps(const PlanInput& in, int round, int sequence) {
+  std::string prefix = "sync." + std::to_string(round) + ".";
+  std::vector<Step> steps = {{prefix + "check-target", StepKind::check_target,
+                              "check that nobody started the target copy", "", ""}};
+  add_copy(steps, prefix, in, snapshot_name(in.move_id, sequence), " (pre-copy, while the instance runs)");
+  return steps;
+}
+
+std::vector<Step> cutover_steps(const PlanInput& in, int sequence) {
+  std::vector<Step> steps = {
+      {"cutover.check-target", StepKind::check_target, "check that nobody started the target copy", "", ""},
+      {"cutover.stop-source", StepKind::stop_source, "stop the instance on the source (the outage begins)", "", ""}};
+  add_copy(steps, "cutover.", in, snapshot_name(in.move_id, sequence), " (final, instance stopped)");
+  steps.push_back({"cutover.apply-config", StepKind::apply_config,
+                   "make the target's config equal the source's; restore autostart", "", ""});
+  steps.push_back({"cutover.start-target", StepKind::start_target, "start the instance on the target (the outage ends)", "", ""});
+  steps.push_back({"cutover.mark-source", StepKind::mark_source,
+                   "source: autostart off, user.ferry.moved-to set; it stays stopped", "", ""});
+  return steps;
+}
+
+std::vector<Step> cleanup_steps(const std::string& keep) {
+  std::string title = keep.empty() ? "remove all of ferry's snapshots and holds"
+                                   : "remove ferry's snapshots and holds except @" + keep + " (for a move back)";
+  return {{keep.empty() ? "cleanup.all" : "cleanup.snapshots", StepKind::cleanup, title, keep, ""}};
+}
+
+std::vector<Step> move_plan(const PlanInput& in) {
+  std::vector<Step> steps;
+  int seq = in.next_sequence;
+  if (!in.prepared) {
+    steps = prepare_steps(in);
+    seq = 2;
+  }
+  for (int r = 0; r < in.precopy_rounds; ++r) {
+    auto sync = sync_steps(in, in.first_round + r, seq++);
+    steps.insert(steps.end(), sync.begin(), sync.end());
+  }
+  auto cut = cutover_steps(in, seq);
+  steps.insert(steps.end(), cut.begin(), cut.end());
+  auto clean = cleanup_steps(in.keep_last_snapshot ? snapshot_name(in.move_id, seq) : "");
+  steps.insert(steps.end(), clean.begin(), clean.end());
+  return steps;
+}
+
+}  // namespace ferry::core

@@ -1,0 +1,291 @@
+#include "core/preflight.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "ui/progress.hpp"
+
+namespace ferry::core {
+
+nlohmann::json Finding::to_json() const {
+  nlohmann::json j = {{"check", check}, {"ok", ok}, {"message", message}};
+  if (warning) j["warning"] = true;
+  if (!hint.empty()) j["hint"] = hint;
+  return j;
+}
+
+namespace {
+
+struct Checks {
+  std::vector<Finding> findings;
+  void pass(const std::string& check, const std::string& msg) { findings.push_back({check, true, false, msg, ""}); }
+  void fail(const std::string& check, const std::string& msg, const std::string& hint) {
+    findings.push_back({check, false, false, msg, hint});
+  }
+  void warn(const std::string& check, const std::string& msg, const std::string& hint) {
+    findings.push_back({check, true, true, msg, hint});
+  }
+  void error(const std::string& check, const Error& e) { fail(check, e.what + (e.detail.empty() ? "" : ": " + e.detail), e.hint); }
+};
+
+void check_tools(MoveContext& ctx, Checks& c) {
+  std::vector<std::string> tools = {ctx.discovery.driver == "zfs" ? "zfs" : "btrfs"};
+  if (!ctx.request.bwlimit.empty()) tools.push_back("pv");
+  for (const exec::Host* h : {&ctx.source, &ctx.target})
+    for (auto& t : tools) {
+      if (h == &ctx.target && t == "pv") continue;
+      auto r = h->probe({"sh", "-c", "command -v \"$1\"", "sh", t});
+      if (!r) c.error("tools", r.error());
+      else if (!*r) c.fail("tools", "`" + t + "` is not installed on " + h->name(), "install it (Debian: " +
+                           std::string(t == "zfs" ? "zfsutils-linux" : t == "btrfs" ? "btrfs-progs" : t) + ")");
+    }
+}
+
+void check_source_reaches_target(MoveContext& ctx, Checks& c) {
+  std::string dest = ctx.request.effective_target_from_source();
+  auto r = ctx.source.run_raw({"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", dest, "--", "true"});
+  if (!r) return c.error("source to target", r.error());
+  if (r->status.ok()) return c.pass("source to target", ctx.source.name() + " reaches " + dest + " over ssh");
+  c.fail("source to target",
+         ctx.source.name() + " cannot ssh to " + dest + ": " + exec::tail_lines(r->err, 2),
+         "data goes straight from source to target: on " + ctx.source.name() + ", as root, create a key (ssh-keygen), "
+         "add it to " + dest + ":/root/.ssh/authorized_keys, and accept the host key once (ssh " + dest +
+         " true); or name the target as the source reaches it with --target-from-source");
+}
+
+void check_manager_objects(MoveContext& ctx, Checks& c) {
+  auto& tm = *ctx.target_manager;
+  auto avail = tm.available();
+  if (!avail) return c.error("target manager", avail.error());
+  if (!*avail)
+    return c.fail("target manager", instance::to_string(tm.kind()) + " does not answer on " + ctx.target.name(),
+                  "install and initialise it there (`" + tm.client() + " query /1.0` must work as root)");
+  c.pass("target manager", instance::to_string(tm.kind()) + " answers on " + ctx.target.name());
+  auto& inst = ctx.discovery.instance;
+  if (inst.project != "default") {
+    auto p = tm.has_project(inst.project);
+    if (!p) c.error("project", p.error());
+    else if (!*p) c.fail("project", "project '" + inst.project + "' does not exist on " + ctx.target.name(),
+                         "create it there: " + tm.client() + " project create " + inst.project);
+  }
+  for (auto& pool : ctx.discovery.pools) {
+    auto sp = ctx.source_manager->pool(pool);
+    auto tp = tm.find_pool(pool);
+    if (!sp || !tp) { c.error("target pool", !sp ? sp.error() : tp.error()); continue; }
+    if (!*tp) c.fail("target pool", "storage pool '" + pool + "' does not exist on " + ctx.target.name(),
+                     "create it there with the same name and driver (" + sp->driver + ")");
+    else if ((*tp)->driver != sp->driver)
+      c.fail("target pool", "pool '" + pool + "' is " + (*tp)->driver + " on the target but " + sp->driver + " on the source",
+             "ferry needs the same driver on both sides");
+    else c.pass("target pool", "pool '" + pool + "' (" + sp->driver + ") exists on both hosts");
+  }
+  for (auto& profile : inst.profiles) {
+    auto p = tm.has_profile(profile);
+    if (!p) c.error("profiles", p.error());
+    else if (!*p) c.fail("profiles", "profile '" + profile + "' does not exist on " + ctx.target.name(),
+                         "create it there with the same content: " + ctx.source_manager->client() + " profile show " +
+                         profile + " on the source, then " + tm.client() + " profile create " + profile +
+                         " and edit it on the target");
+  }
+  if (std::all_of(c.findings.begin(), c.findings.end(), [](auto& f) { return f.check != "profiles" || f.ok; }))
+    c.pass("profiles", std::to_string(inst.profiles.size()) + " profile(s) exist on the target");
+  for (auto& [dev, d] : inst.expanded_devices.items()) {
+    if (d.value("type", "") != "nic") continue;
+    std::string net = d.value("network", d.value("parent", ""));
+    if (net.empty()) continue;
+    auto has = tm.has_network(net);
+    if (!has) { c.error("networks", has.error()); continue; }
+    if (!*has) { c.fail("networks", "network '" + net + "' (NIC " + dev + ") does not exist on " + ctx.target.name(),
+                        "create it there: " + tm.client() + " network create " + net); continue; }
+    std::string addr = d.value("ipv4.address", "");
+    if (addr.empty()) { c.pass("networks", "NIC " + dev + " fits network '" + net + "' on the target"); continue; }
+    auto n = tm.network(net);
+    if (!n) { c.error("networks", n.error()); continue; }
+    std::string cidr = n->value("config", nlohmann::json::object()).value("ipv4.address", "");
+    // Same /24-or-wider prefix check done textually on the network part.
+    auto slash = cidr.find('/');
+    int bits = slash == std::string::npos ? 32 : std::stoi(cidr.substr(slash + 1));
+    auto to_int = [](const std::string& ip) {
+      unsigned a = 0, b = 0, cc = 0, dd = 0;
+      std::sscanf(ip.c_str(), "%u.%u.%u.%u", &a, &b, &cc, &dd);
+      return (a << 24) | (b << 16) | (cc << 8) | dd;
+    };
+    unsigned mask = bits == 0 ? 0 : ~0u << (32 - bits);
+    if ((to_int(addr) & mask) != (to_int(cidr.substr(0, slash)) & mask))
+      c.fail("networks", "NIC " + dev + " has the static address " + addr + ", outside network '" + net + "' (" +
+                             cidr + ") on the target",
+             "give the NIC an address in " + cidr + " (or remove ipv4.address) before the move");
+    else c.pass("networks", "NIC " + dev + " (" + addr + ") fits " + net + " (" + cidr + ") on the target");
+  }
+}
+
+void check_target_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
+  auto t = ctx.transfer_context();
+  auto existing = ctx.target_manager->instance(ctx.discovery.instance.name);
+  if (!existing) c.error("target instance", existing.error());
+  else if (*existing && !opt.imported)
+    c.fail("target instance", "an instance named '" + ctx.discovery.instance.name + "' already exists on " + ctx.target.name(),
+           "rename or delete it there, or move to another host");
+  for (auto& v : ctx.discovery.volumes) {
+    if (v.target_path.empty()) continue;
+    if (v.role != "instance" && !opt.imported) {
+      auto has = ctx.target_manager->has_custom_volume(v.pool, v.role.substr(7));
+      if (has && *has)
+        c.fail("target volumes", "custom volume '" + v.role.substr(7) + "' already exists in pool '" + v.pool + "' on " + ctx.target.name(),
+               "rename or delete it there");
+    }
+    auto state = ctx.driver->target_state(t, v);
+    if (!state) { c.error("target volumes", state.error()); continue; }
+    if (*state == storage::TargetState::foreign || (*state == storage::TargetState::ferry_copy && !opt.continuing))
+      c.fail("target volumes", v.target_path + " already exists on " + ctx.target.name() + " and is not ferry's copy of this instance",
+             "ferry never overwrites data it did not create: destroy it on the target if it is disposable, or choose another target");
+    else c.pass("target volumes", v.role + ": " + (*state == storage::TargetState::absent ? "absent on the target" : "ferry's copy, continuing"));
+  }
+}
+
+void check_unknown_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
+  if (opt.imported) return;
+  auto scan = ctx.target_manager->recover_validate(ctx.discovery.pools);
+  if (!scan) return c.error("recover scan", scan.error());
+  std::vector<std::string> foreign;
+  for (auto& u : scan->unknown) {
+    bool ours = opt.continuing && u.project == ctx.discovery.instance.project &&
+                ((u.type == "container" && u.name == ctx.discovery.instance.name) ||
+                 (u.type == "custom" && ctx.discovery.volume("custom/" + u.name)));
+    if (!ours) foreign.push_back(u.type + " '" + u.name + "' in pool '" + u.pool + "'");
+  }
+  if (foreign.empty()) return c.pass("recover scan", "no unknown volumes wait in the target's pools");
+  std::string list;
+  for (auto& f : foreign) list += (list.empty() ? "" : ", ") + f;
+  c.fail("recover scan", "the target's pools hold volumes its manager does not know: " + list,
+         "the manager's recover would import them along with this instance; import or remove them first (`" +
+             ctx.target_manager->client() + " recover` on the target)");
+}
+
+void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
+  if (opt.continuing) return;
+  auto t = ctx.transfer_context();
+  uint64_t need = 0;
+  std::string last;
+  for (auto& v : ctx.discovery.volumes) {
+    // The seed copy carries the newest state; estimate from the instance's current data.
+    auto est = ctx.discovery.driver == "zfs"
+                   ? ctx.source.run({"zfs", "get", "-H", "-p", "-o", "value", "referenced", v.source_path})
+                   : Result<std::string>(std::string());
+    uint64_t bytes = 0;
+    if (est && !est->empty()) bytes = std::stoull(*est);
+    else if (auto b = ctx.driver->estimate_bytes(t, v, "")) bytes = *b;
+    need += bytes;
+    last = v.role;
+  }
+  if (ctx.discovery.volumes.empty() || ctx.discovery.volumes.front().target_path.empty()) return;
+  auto free_bytes = ctx.driver->target_free_bytes(t, ctx.discovery.volumes.front());
+  if (!free_bytes) return c.error("space", free_bytes.error());
+  uint64_t want = need + need / 10;
+  if (*free_bytes < want)
+    c.fail("space", "the target has " + ui::format_bytes(*free_bytes) + " free, the instance needs about " +
+                        ui::format_bytes(need) + " (+10%)",
+           "free space in the target pool or grow it");
+  else c.pass("space", ui::format_bytes(need) + " to copy, " + ui::format_bytes(*free_bytes) + " free on the target");
+}
+
+void check_zfs_versions(MoveContext& ctx, Checks& c) {
+  if (ctx.discovery.driver != "zfs") return;
+  auto version = [](const exec::Host& h) -> std::string {
+    auto out = h.run({"zfs", "version"});
+    if (!out) return "";
+    auto line = out->substr(0, out->find('\n'));
+    return line.substr(line.find('-') + 1);
+  };
+  std::string sv = version(ctx.source), tv = version(ctx.target);
+  if (sv.empty() || tv.empty()) return c.fail("zfs version", "cannot read `zfs version` on both hosts", "check that OpenZFS is installed");
+  auto major_minor = [](const std::string& v) {
+    int a = 0, b = 0;
+    std::sscanf(v.c_str(), "%d.%d", &a, &b);
+    return a * 1000 + b;
+  };
+  if (major_minor(tv) < major_minor(sv))
+    c.warn("zfs version", "the target's OpenZFS (" + tv + ") is older than the source's (" + sv + ")",
+           "streams with -L -e -c need large_blocks and embedded_data on the target pool");
+  else c.pass("zfs version", "OpenZFS " + sv + " -> " + tv);
+  for (auto& v : ctx.discovery.volumes) {
+    if (v.target_path.empty()) continue;
+    std::string tpool = v.target_path.substr(0, v.target_path.find('/'));
+    auto feats = ctx.target.run({"zpool", "get", "-H", "-o", "property,value", "feature@large_blocks,feature@embedded_data", tpool});
+    if (!feats) { c.error("pool features", feats.error()); continue; }
+    if (feats->find("disabled") != std::string::npos)
+      c.fail("pool features", "the target pool " + tpool + " lacks large_blocks or embedded_data (send flags -L -e)",
+             "enable them: zpool set feature@large_blocks=enabled feature@embedded_data=enabled " + tpool);
+    else c.pass("pool features", "target pool " + tpool + " accepts -L -e -c streams");
+    break;
+  }
+}
+
+void check_idmap(MoveContext& ctx, Checks& c) {
+  auto read = [](const exec::Host& h) {
+    auto out = h.probe({"sh", "-c", "grep -h '^root:' /etc/subuid /etc/subgid 2>/dev/null || true"});
+    return out && *out ? **out : std::string();
+  };
+  std::string s = read(ctx.source), t = read(ctx.target);
+  if (s == t) return c.pass("id map", "same subordinate id ranges for root on both hosts");
+  std::string size;
+  if (auto b = ctx.driver->estimate_bytes(ctx.transfer_context(), ctx.discovery.volumes.front(), ""); b)
+    size = " (" + ui::format_bytes(*b) + ")";
+  c.warn("id map", "the hosts give root different subordinate id ranges: the first start on the target remaps every file" + size,
+         "align /etc/subuid and /etc/subgid on the target with the source's to avoid that pause");
+}
+
+void check_not_moved(MoveContext& ctx, Checks& c) {
+  auto moved = ctx.discovery.instance.config.value("user.ferry.moved-to", "");
+  if (!moved.empty() && !ctx.discovery.instance.running())
+    c.fail("source instance", "'" + ctx.discovery.instance.name + "' was already moved to " + moved,
+           "the running copy is on " + moved + "; to move it back, run ferry there");
+  else c.pass("source instance", "'" + ctx.discovery.instance.name + "' is " + ctx.discovery.instance.status + " on " + ctx.source.name());
+}
+
+}  // namespace
+
+std::vector<Finding> run_preflight(MoveContext& ctx, const PreflightOptions& options) {
+  Checks c;
+  check_not_moved(ctx, c);
+  check_tools(ctx, c);
+  check_source_reaches_target(ctx, c);
+  check_manager_objects(ctx, c);
+  if (all_passed(c.findings)) {
+    check_target_volumes(ctx, options, c);
+    check_unknown_volumes(ctx, options, c);
+    check_space(ctx, options, c);
+    check_zfs_versions(ctx, c);
+    check_idmap(ctx, c);
+  }
+  return c.findings;
+}
+
+bool all_passed(const std::vector<Finding>& findings) {
+  return std::all_of(findings.begin(), findings.end(), [](auto& f) { return f.ok; });
+}
+
+Error preflight_failure(const std::vector<Finding>& findings) {
+  std::vector<const Finding*> failed;
+  for (auto& f : findings)
+    if (!f.ok) failed.push_back(&f);
+  Error e = make_error(failed.size() == 1 ? "preflight check failed: " + failed[0]->message
+                                          : std::to_string(failed.size()) + " preflight checks failed");
+  if (failed.size() == 1) e.hint = failed[0]->hint;
+  else
+    for (auto* f : failed) e.detail += "\n  - " + f->message + (f->hint.empty() ? "" : "\n    fix: " + f->hint);
+  e.hint += (e.hint.empty() ? "" : "; ") + std::string("nothing was changed on either host");
+  e.code = ExitCode::preflight;
+  return e;
+}
+
+std::string format_findings(const std::vector<Finding>& findings) {
+  std::ostringstream out;
+  for (auto& f : findings) {
+    out << (f.ok ? (f.warning ? "  warn " : "  ok   ") : "  FAIL ") << f.check << ": " << f.message << "\n";
+    if ((!f.ok || f.warning) && !f.hint.empty()) out << "         fix: " << f.hint << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace ferry::core

@@ -1,0 +1,299 @@
+#include "core/steps.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "core/preflight.hpp"
+#include "exec/remote_lock.hpp"
+#include "exec/shell_quote.hpp"
+
+namespace ferry::core {
+
+long long epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+using nlohmann::json;
+
+const std::string& instance_name(const MoveContext& ctx) { return ctx.discovery.instance.name; }
+
+Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
+  PreflightOptions opt;
+  opt.continuing = journal.is_done("prepare.send:instance") || journal.last("begin").has_value();
+  opt.imported = journal.is_done("prepare.import");
+  auto findings = run_preflight(ctx, opt);
+  if (!ctx.json) ctx.say("preflight:\n" + format_findings(findings));
+  if (!all_passed(findings)) return fail(preflight_failure(findings));
+  json out = json::array();
+  for (auto& f : findings) out.push_back(f.to_json());
+  return json{{"findings", out}};
+}
+
+Result<json> do_snapshot(MoveContext& ctx, const Step& step) {
+  FERRY_TRY(ctx.driver->snapshot(ctx.source, ctx.discovery.volumes, step.snapshot));
+  return json{{"snapshot", step.snapshot}};
+}
+
+Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
+  auto* vol = ctx.discovery.volume(step.role);
+  if (!vol) return fail("internal error: unknown volume " + step.role);
+  // After the import the target's manager rewrites its backup file in the volume; that, and only
+  // that, is discarded by the increment (check-target ran just before, in this phase).
+  bool allow_rollback = journal.is_done("prepare.import");
+  auto stats = ctx.driver->transfer(ctx.transfer_context(), *vol, step.snapshot, allow_rollback);
+  if (!stats) return Unexpected{stats.error()};
+  return json{{"snapshot", step.snapshot}, {"bytes", stats->bytes}, {"seconds", stats->seconds},
+              {"streams", stats->streams}, {"resumed", stats->resumed}};
+}
+
+Result<json> do_activate(MoveContext& ctx, const Step& step) {
+  auto t = ctx.transfer_context();
+  for (auto& v : ctx.discovery.volumes) FERRY_TRY(ctx.driver->activate_on_target(t, v, step.snapshot));
+  return json{{"snapshot", step.snapshot}};
+}
+
+Result<json> record_target_fingerprint(MoveContext& ctx, Journal& journal) {
+  auto target = ctx.target_manager->instance(instance_name(ctx));
+  if (!target) return Unexpected{target.error()};
+  if (!*target) return fail(make_error("the imported instance is missing on the target").on(ctx.target.name()));
+  FERRY_TRY(journal.append("fact", "", {{"target_last_used_at", (*target)->last_used_at}}));
+  return json{{"target_last_used_at", (*target)->last_used_at}};
+}
+
+Result<json> do_import(MoveContext& ctx, Journal& journal) {
+  auto& tm = *ctx.target_manager;
+  auto existing = tm.instance(instance_name(ctx));
+  if (!existing) return Unexpected{existing.error()};
+  auto& src_config = ctx.discovery.instance.config;
+  if (!journal.facts().contains("source_autostart"))
+    FERRY_TRY(journal.append("fact", "", {{"source_autostart", src_config.contains("boot.autostart") ? src_config["boot.autostart"] : json(nullptr)}}));
+  if (!*existing) {
+    // The recover scan imports every unknown volume of a pool: hold a lock so that no other
+    // ferry adds one meanwhile, and import only if the scan finds exactly what ferry sent.
+    auto lock = exec::RemoteLock::acquire(ctx.target, "/run/lock/ferry-recover.lock", 120);
+    if (!lock) return Unexpected{lock.error()};
+    auto scan = tm.recover_validate(ctx.discovery.pools);
+    if (!scan) return Unexpected{scan.error()};
+    std::set<std::string> expected, found;
+    for (auto& v : ctx.discovery.volumes)
+      expected.insert(v.pool + "/" + (v.role == "instance" ? "container/" + instance_name(ctx) : "custom/" + v.role.substr(7)));
+    for (auto& u : scan->unknown) found.insert(u.pool + "/" + u.type + "/" + u.name);
+    if (found != expected) {
+      std::string list;
+      for (auto& f : found) list += (list.empty() ? "" : ", ") + f;
+      Error e = make_error("the target's recover scan does not find exactly the volumes ferry sent", "found: " + (list.empty() ? "none" : list));
+      e.hint = "ferry imports only its own volumes; remove or import the others on " + ctx.target.name() + " first";
+      return fail(e.on(ctx.target.name()));
+    }
+    if (!scan->dependency_errors.empty()) {
+      std::string list;
+      for (auto& d : scan->dependency_errors) list += (list.empty() ? "" : "; ") + d;
+      return fail(make_error("the target lacks what the instance depends on", list)
+                      .on(ctx.target.name())
+                      .with_hint("create the missing profiles/networks/projects on the target, then run ferry again"));
+    }
+    FERRY_TRY(tm.recover_import(ctx.discovery.pools));
+  }
+  // Nothing may start the copy before the cutover: the import keeps volatile.last_state.power
+  // RUNNING, so a daemon restart would start it unless autostart is off.
+  FERRY_TRY(tm.set_config(instance_name(ctx), "boot.autostart", "false"));
+  return record_target_fingerprint(ctx, journal);
+}
+
+Result<json> do_check_target(MoveContext& ctx, Journal& journal) {
+  if (!journal.is_done("prepare.import")) return json::object();
+  auto target = ctx.target_manager->instance(instance_name(ctx));
+  if (!target) return Unexpected{target.error()};
+  if (!*target) return fail(make_error("the imported copy of '" + instance_name(ctx) + "' disappeared from the target").on(ctx.target.name())
+                                .with_hint("ferry abort, then move again"));
+  std::string recorded = journal.facts().value("target_last_used_at", "");
+  bool running = (*target)->running();
+  bool used = (*target)->last_used_at != recorded;
+  if (!running && !used) return json{{"last_used_at", recorded}};
+  std::string what = running ? "the target copy of '" + instance_name(ctx) + "' is running on " + ctx.target.name()
+                             : "the target copy of '" + instance_name(ctx) + "' was started on " + ctx.target.name() +
+                                   " since ferry imported it (last used " + (*target)->last_used_at + ")";
+  if (!ctx.request.discard_target_changes)
+    return fail(make_error(what, "the next increment would discard whatever it wrote")
+                    .on(ctx.target.name())
+                    .with_hint(std::string(running ? "stop it there, then " : "") +
+                               "run ferry again with --discard-target-changes to throw those changes away"));
+  if (running) FERRY_TRY(ctx.target_manager->stop(instance_name(ctx), ctx.request.stop_timeout, true));
+  ctx.say(what + "; discarding its changes (--discard-target-changes)");
+  return record_target_fingerprint(ctx, journal);
+}
+
+Result<json> do_stop_source(MoveContext& ctx, Journal& journal) {
+  auto requested = epoch_ms();
+  auto inst = ctx.source_manager->instance(instance_name(ctx));
+  if (!inst) return Unexpected{inst.error()};
+  if (!*inst) return fail(make_error("the instance disappeared from the source").on(ctx.source.name()));
+  bool was_running = (*inst)->running();
+  if (!journal.facts().contains("source_was_running"))
+    FERRY_TRY(journal.append("fact", "", {{"source_was_running", was_running}, {"stop_requested_ms", requested}}));
+  if (was_running) {
+    auto stopped = ctx.source_manager->stop(instance_name(ctx), ctx.request.stop_timeout, false);
+    if (!stopped && ctx.request.force_stop) {
+      ctx.say("the instance did not stop within " + std::to_string(ctx.request.stop_timeout) + " s; killing it (--force-stop)");
+      stopped = ctx.source_manager->stop(instance_name(ctx), ctx.request.stop_timeout, true);
+    }
+    if (!stopped) {
+      Error e = stopped.error();
+      e.what = "the instance did not stop cleanly within " + std::to_string(ctx.request.stop_timeout) + " s: " + e.what;
+      e.hint = "the source keeps running; raise --stop-timeout, or use --force-stop to kill it";
+      return fail(e);
+    }
+  }
+  return json{{"was_running", was_running}, {"stop_seconds", (epoch_ms() - requested) / 1000.0}};
+}
+
+Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
+  auto src = ctx.source_manager->instance(instance_name(ctx));
+  auto tgt = ctx.target_manager->instance(instance_name(ctx));
+  if (!src) return Unexpected{src.error()};
+  if (!tgt) return Unexpected{tgt.error()};
+  if (!*src || !*tgt) return fail("the instance is missing on one of the hosts");
+  auto comparable = [](json config) {
+    config = instance::durable_config(config);
+    config.erase("boot.autostart");
+    for (auto it = config.begin(); it != config.end();)
+      it = it.key().rfind("user.ferry.", 0) == 0 ? config.erase(it) : std::next(it);
+    return config;
+  };
+  bool changed = comparable((*src)->config) != comparable((*tgt)->config) || (*src)->devices != (*tgt)->devices ||
+                 (*src)->profiles != (*tgt)->profiles;
+  if (changed) {
+    json config = instance::durable_config((*src)->config);
+    for (auto& [k, v] : (*tgt)->config.items())
+      if (k.rfind("volatile.", 0) == 0) config[k] = v;
+    json body = {{"config", config}, {"devices", (*src)->devices}, {"profiles", (*src)->profiles}};
+    FERRY_TRY(ctx.target_manager->put_instance(instance_name(ctx), body));
+    ctx.say("the instance's configuration changed on the source since the import; applied it on the target");
+  }
+  auto original = journal.facts().value("source_autostart", json(nullptr));
+  if (original.is_string()) FERRY_TRY(ctx.target_manager->set_config(instance_name(ctx), "boot.autostart", original.get<std::string>()));
+  else {
+    auto t = ctx.target_manager->instance(instance_name(ctx));
+    if (t && *t && (*t)->config.contains("boot.autostart")) FERRY_TRY(ctx.target_manager->unset_config(instance_name(ctx), "boot.autostart"));
+  }
+  return json{{"config_reapplied", changed}};
+}
+
+Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
+  auto facts = journal.facts();
+  if (!facts.value("source_was_running", true)) return json{{"started", false}};
+  auto inst = ctx.target_manager->instance(instance_name(ctx));
+  if (!inst) return Unexpected{inst.error()};
+  if (*inst && !(*inst)->running()) FERRY_TRY(ctx.target_manager->start(instance_name(ctx)));
+  long long now = epoch_ms();
+  long long requested = facts.value("stop_requested_ms", now);
+  return json{{"started", true}, {"running_ms", now}, {"downtime_seconds", (now - requested) / 1000.0}};
+}
+
+Result<json> do_mark_source(MoveContext& ctx) {
+  FERRY_TRY(ctx.source_manager->set_config(instance_name(ctx), "boot.autostart", "false"));
+  FERRY_TRY(ctx.source_manager->set_config(instance_name(ctx), "user.ferry.moved-to", ctx.request.target));
+  return json{{"moved_to", ctx.request.target}};
+}
+
+Result<json> do_cleanup(MoveContext& ctx, const Step& step) {
+  auto t = ctx.transfer_context();
+  for (auto& v : ctx.discovery.volumes) FERRY_TRY(ctx.driver->remove_ferry_snapshots(t, v, step.snapshot));
+  return json{{"kept", step.snapshot}};
+}
+
+}  // namespace
+
+Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) {
+  switch (step.kind) {
+    case StepKind::preflight: return do_preflight(ctx, journal);
+    case StepKind::snapshot: return do_snapshot(ctx, step);
+    case StepKind::send: return do_send(ctx, journal, step);
+    case StepKind::activate: return do_activate(ctx, step);
+    case StepKind::import: return do_import(ctx, journal);
+    case StepKind::check_target: return do_check_target(ctx, journal);
+    case StepKind::stop_source: return do_stop_source(ctx, journal);
+    case StepKind::apply_config: return do_apply_config(ctx, journal);
+    case StepKind::start_target: return do_start_target(ctx, journal);
+    case StepKind::mark_source: return do_mark_source(ctx);
+    case StepKind::cleanup: return do_cleanup(ctx, step);
+  }
+  return fail("internal error: unknown step");
+}
+
+std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
+  auto& name = ctx.discovery.instance.name;
+  auto on = [](const exec::Host& h, const std::vector<std::string>& argv) {
+    return "[" + h.name() + "] " + exec::shell_join(argv);
+  };
+  auto& sm = *ctx.source_manager;
+  auto& tm = *ctx.target_manager;
+  switch (step.kind) {
+    case StepKind::preflight: return {"(read-only checks on both hosts)"};
+    case StepKind::snapshot: {
+      if (ctx.discovery.driver == "zfs") {
+        std::vector<std::string> argv = {"zfs", "snapshot"};
+        for (auto& v : ctx.discovery.volumes) argv.push_back(v.source_path + "@" + step.snapshot);
+        return {on(ctx.source, argv)};
+      }
+      std::vector<std::string> out;
+      for (auto& v : ctx.discovery.volumes)
+        out.push_back(on(ctx.source, {"btrfs", "subvolume", "snapshot", "-r", v.source_path, "<pool>/.ferry/.../" + step.snapshot}));
+      return out;
+    }
+    case StepKind::send: {
+      auto* v = ctx.discovery.volume(step.role);
+      std::vector<std::string> out;
+      for (auto& line : ctx.driver->describe_transfer(ctx.transfer_context(), *v, step.snapshot))
+        out.push_back("[" + ctx.source.name() + "] " + line);
+      return out;
+    }
+    case StepKind::activate:
+      if (ctx.discovery.driver == "zfs") return {"(check canmount=noauto on the received datasets)"};
+      return {"[" + ctx.target.name() + "] btrfs subvolume delete <instance subvolume>; btrfs subvolume snapshot <received @" +
+              step.snapshot + "> <instance subvolume>"};
+    case StepKind::import: {
+      json body = {{"pools", json::array()}};
+      for (auto& p : ctx.discovery.pools) body["pools"].push_back({{"name", p}});
+      return {on(ctx.target, tm.query_argv("/internal/recover/validate", "POST", body.dump())),
+              on(ctx.target, tm.query_argv("/internal/recover/import", "POST", body.dump())),
+              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "false"})};
+    }
+    case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
+    case StepKind::stop_source:
+      return {on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)})};
+    case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)",
+                                         on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<source's value>"})};
+    case StepKind::start_target: return {on(ctx.target, {tm.client(), "start", name})};
+    case StepKind::mark_source:
+      return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
+              on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target})};
+    case StepKind::cleanup:
+      return {"[both] destroy ferry-* snapshots (and release their holds) except " + (step.snapshot.empty() ? std::string("none") : "@" + step.snapshot)};
+  }
+  return {};
+}
+
+Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
+  std::string done;
+  auto& name = ctx.discovery.instance.name;
+  auto target = ctx.target_manager->instance(name);
+  if (target && *target && (*target)->running()) {
+    FERRY_TRY(ctx.target_manager->stop(name, ctx.request.stop_timeout, true));
+    done += "stopped the target copy; ";
+  }
+  auto source = ctx.source_manager->instance(name);
+  if (!source) return Unexpected{source.error()};
+  bool was_running = journal.facts().value("source_was_running", false);
+  if (*source && was_running && !(*source)->running()) {
+    FERRY_TRY(ctx.source_manager->start(name));
+    done += "started the instance on the source again";
+  } else {
+    done += "the source instance was left as it was (" + std::string(*source ? (*source)->status : "missing") + ")";
+  }
+  return done;
+}
+
+}  // namespace ferry::core

@@ -1,0 +1,25 @@
+// An exclusive lock on a file of a (possibly remote) host, held while this object lives:
+// `flock` runs there and keeps the lock until ferry closes its stdin (or dies).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "exec/child.hpp"
+#include "exec/host.hpp"
+
+namespace ferry::exec {
+
+class RemoteLock {
+ public:
+  static Result<RemoteLock> acquire(const Host& host, const std::string& path, int timeout_s);
+  RemoteLock(RemoteLock&&) = default;
+  RemoteLock& operator=(RemoteLock&&) = default;
+  ~RemoteLock();
+
+ private:
+  RemoteLock() = default;
+  std::optional<Child> holder_;
+};
+
+}  // namespace ferry::exec
