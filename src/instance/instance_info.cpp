@@ -52,6 +52,7 @@ RecoverScan parse_recover_scan(const nlohmann::json& answer) {
       if (auto* f = field(v, {"Pool", "pool"})) u.pool = f->get<std::string>();
       if (auto* f = field(v, {"Project", "project"})) u.project = f->get<std::string>();
       if (auto* f = field(v, {"Type", "type"})) u.type = f->get<std::string>();
+      if (u.type == "volume") u.type = "custom";  // LXD 5.0 calls custom volumes "volume" here
       if (auto* f = field(v, {"Name", "name"})) u.name = f->get<std::string>();
       if (auto* f = field(v, {"SnapshotCount", "snapshotCount", "snapshot_count"})) u.snapshot_count = f->get<int>();
       scan.unknown.push_back(u);
