@@ -39,7 +39,8 @@ expect_eq() { # WHAT EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then ok "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi
 }
 expect_json() { # WHAT JQ-CONDITION JSON: the condition must be true of the client's report
-  if jq -e "$2" >/dev/null <<<"$3"; then ok "$1"; else fail "$1: not ($2) in $3"; fi
+  # jq 1.6 exits 0 on empty input: an empty report must fail, not pass.
+  if [ -n "${3//[[:space:]]/}" ] && jq -e "$2" >/dev/null <<<"$3"; then ok "$1"; else fail "$1: not ($2) in '$3'"; fi
 }
 elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -50,5 +51,7 @@ launch_workload() {
   shift 3
   for a in "$@"; do [ "${prev:-}" = --volume ] && volume=$a; prev=$a; done
   cleanup "'$LAB/workload' delete --manager $manager ${volume:+--volume $volume} $host $name"
+  # A run killed before its cleanup may have left one behind.
+  "$LAB/workload" delete --manager "$manager" ${volume:+--volume "$volume"} "$host" "$name" >/dev/null 2>&1 || true
   URL=$("$LAB/workload" launch --manager "$manager" "$@" "$host" "$name")
 }

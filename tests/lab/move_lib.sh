@@ -1,0 +1,70 @@
+# Shared by the move tests: runs the real ferry binary against the lab's hosts, with its own
+# state directory, and the lab client beside it. Source after ns_lib.sh (or zfs_lib.sh).
+FERRY=${FERRY_BIN:-$TOP/build/ferry}
+STATE=$WORK/state
+mkdir -p "$STATE"
+
+# ferry ARGS...: ferry as an operator on this machine runs it, with the lab's ssh config.
+ferry() { "$FERRY" "$@" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE"; }
+
+manager_cli() { [ "$1" = lxd ] && echo lxc || echo incus; }
+
+# start_client URL: the lab client in the background, pointed through a URL file the test
+# switches after the move (as DNS would). stop_client prints its JSON report.
+start_client() {
+  CLIENT_URL_FILE=$WORK/client-url
+  echo "$1" >"$CLIENT_URL_FILE"
+  "$LAB/client" --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
+  CLIENT_PID=$!
+  cleanup "kill $CLIENT_PID"
+}
+point_client() { echo "$1" >"$CLIENT_URL_FILE"; }
+# stop_client: stops the client and sets CLIENT_REPORT (not in $(...): wait needs this shell).
+stop_client() {
+  sleep 2
+  touch "$WORK/client-stop"
+  wait "$CLIENT_PID" || true
+  CLIENT_REPORT=$(cat "$WORK/client.json")
+  [ -n "$CLIENT_REPORT" ] || { fail "the client printed no report: $(tail -3 "$WORK/client.err")"; CLIENT_REPORT='{}'; }
+}
+
+# take_snapshot HOST MANAGER INSTANCE SNAPSHOT
+take_snapshot() {
+  if [ "$2" = lxd ]; then on "$1" lxc snapshot "$3" "$4"; else on "$1" incus snapshot create "$3" "$4"; fi
+}
+
+# restart_daemon HOST MANAGER: kill the manager's daemon (instances keep running) and start it
+# again, as an upgrade or a crash would; on start it starts what it thinks should run.
+restart_daemon() {
+  local host=$1 manager=$2
+  if [ "$manager" = lxd ]; then
+    on_sh "$host" 'pkill -9 -x lxd; sleep 0.5; setsid lxd --group root --logfile /var/log/lxd/lxd.log </dev/null >/var/log/lxd/daemon.out 2>&1 & lxd waitready --timeout 60'
+  else
+    on_sh "$host" 'pkill -9 -x incusd; sleep 0.5; setsid /usr/libexec/incus/incusd --group root --logfile /var/log/incus/incusd.log </dev/null >/var/log/incus/daemon.out 2>&1 & incus admin waitready --timeout 60'
+  fi
+}
+
+# instance_field HOST MANAGER NAME JQ: a field of the instance as the manager reports it.
+instance_field() {
+  on "$1" "$(manager_cli "$2")" query "/1.0/instances/$3" | jq -r "$4"
+}
+
+# no_ferry_children: nothing ferry started survives it (ssh masters, streams), here or on the hosts.
+no_ferry_children() {
+  local left
+  left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -v pgrep || true)
+  [ -z "$left" ] || { fail "ferry's children outlived it: $left"; return; }
+  for h in alpha beta; do
+    left=$(on_sh "$h" "pgrep -af 'btrfs send|btrfs receive|zfs send|zfs recv|ferry-pipestatus' | grep -v pgrep" || true)
+    [ -z "$left" ] || { fail "ferry's processes left on $h: $left"; return; }
+  done
+  ok "no process of ferry's is left"
+}
+
+# snapshot_of_state HOST: what preflight must not change (instances' configs, volumes, subvolumes).
+host_state() {
+  local h=$1
+  on_sh "$h" 'for c in lxc incus; do $c query /1.0/instances?recursion=1 | jq -S "[.[] | {name, config, devices, profiles, status}]"; $c storage volume list default --format csv; done;
+    for d in /var/lib/lxd/storage-pools/default /var/lib/incus/storage-pools/default; do btrfs subvolume list -o "$d" 2>/dev/null | awk "{print \$NF}" | sort; done;
+    command -v zfs >/dev/null && zfs list -H -t all -o name,guid,userrefs; true'
+}
