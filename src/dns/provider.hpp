@@ -9,6 +9,7 @@
 
 #include "dns/change_set.hpp"
 #include "dns/dns_plan.hpp"
+#include "dns/dns_query.hpp"
 #include "dns/record_set.hpp"
 #include "util/error.hpp"
 

@@ -1,6 +1,8 @@
 #include "dns/rfc2136_provider.hpp"
 
+#include <cstring>
 #include <ctime>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -155,7 +157,26 @@ std::string update_message_text(const ChangeSet& change) {
   auto pkt = build_update(change);
   if (!pkt) return "(cannot build the update message)";
   ldns_pkt_set_id(pkt.get(), 0);
-  return ldns::to_text(pkt.get());
+  // ldns prints an UPDATE with a query's section names; use RFC 2136's, drop the reply lines.
+  std::string text = ldns::to_text(pkt.get()), out;
+  const std::pair<const char*, const char*> renames[] = {
+      {"QUERY: ", "ZONE: "},           {"ANSWER: ", "PREREQ: "},
+      {"AUTHORITY: ", "UPDATE: "},     {";; QUESTION SECTION:", ";; ZONE SECTION:"},
+      {";; ANSWER SECTION:", ";; PREREQUISITE SECTION:"}, {";; AUTHORITY SECTION:", ";; UPDATE SECTION:"}};
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? text.size() : end + 1;
+    if (line.rfind(";; Query time", 0) == 0 || line.rfind(";; WHEN", 0) == 0 || line.rfind(";; MSG SIZE", 0) == 0 ||
+        line.rfind(";; ADDITIONAL SECTION", 0) == 0)
+      continue;
+    for (const auto& [from, to] : renames)
+      if (auto at = line.find(from); at != std::string::npos) line.replace(at, std::strlen(from), to);
+    out += line + "\n";
+  }
+  while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') out.pop_back();
+  return out;
 }
 
 Result<std::vector<RecordSet>> Rfc2136Provider::current_records(const std::vector<RRsetKey>& keys) {

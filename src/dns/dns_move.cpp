@@ -1,0 +1,547 @@
+#include "dns/dns_move.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace ferry::dns {
+
+namespace {
+
+Error stage_error(std::string what, std::string hint) {
+  return make_error(std::move(what)).with_hint(std::move(hint)).with_code(ExitCode::preflight);
+}
+
+std::vector<std::string> names_of(const std::vector<RecordSet>& sets) {
+  std::set<std::string> names;
+  for (const auto& s : sets) names.insert(s.name);
+  return {names.begin(), names.end()};
+}
+
+std::vector<RRsetKey> keys_for(const std::vector<std::string>& names) {
+  std::vector<RRsetKey> keys;
+  for (const auto& n : names) {
+    keys.push_back({n, RecordType::a});
+    keys.push_back({n, RecordType::aaaa});
+  }
+  return keys;
+}
+
+std::string seconds_text(double s) {
+  if (s < 120) return fmt::format("{:.0f} s", std::ceil(s));
+  if (s < 7200) return fmt::format("{:.0f} min {:.0f} s", std::floor(s / 60), std::fmod(std::ceil(s), 60));
+  return fmt::format("{:.1f} h", s / 3600);
+}
+
+}  // namespace
+
+std::vector<RRsetKey> state_keys(const DnsState& state) {
+  std::set<std::string> names;
+  for (const auto* list : {&state.original, &state.lowered, &state.target, &state.final_records})
+    for (const auto& r : *list) names.insert(r.name);
+  return keys_for({names.begin(), names.end()});
+}
+
+Result<DnsPlanInput> layered_plan_input(const std::string& state_dir, const DnsPlanInput& over) {
+  DnsPlanInput input;
+  if (over.move && !over.move->empty() && over.move->find('/') == std::string::npos) {
+    auto state = load_state(state_path(state_dir, *over.move));
+    if (!state) return fail(state.error());
+    if (*state) {
+      try {
+        input = (*state)->plan.get<DnsPlanInput>();
+      } catch (const std::exception& e) {
+        return fail(make_error("cannot read the plan recorded in the DNS state", e.what()));
+      }
+    }
+  }
+  merge_into(input, over);
+  return input;
+}
+
+void to_json(nlohmann::json& j, const DnsStepReport& r) {
+  j = nlohmann::json{{"action", r.action},
+                     {"ok", r.ok()},
+                     {"move", r.move},
+                     {"zone", r.zone},
+                     {"provider", r.provider},
+                     {"provider_target", r.provider_target},
+                     {"dry_run", r.dry_run},
+                     {"already_done", r.already_done},
+                     {"applied", r.applied},
+                     {"change", r.change},
+                     {"state_file", r.state_file},
+                     {"warnings", r.warnings}};
+  if (r.dry_run) j["request"] = r.request;
+  if (r.verification) j["verification"] = *r.verification;
+  else j["verification"] = nullptr;
+  if (r.state) j["state"] = state_to_json(*r.state);
+  if (r.next_step_at) {
+    j["next_step_at"] = format_time(*r.next_step_at);
+    j["next_step_in_seconds"] = std::max(0.0, std::ceil(*r.next_step_at - now_seconds()));
+  }
+  if (r.error) {
+    j["error"] = {{"message", r.error->what},     {"host", r.error->host},       {"detail", r.error->detail},
+                  {"hint", r.error->hint},        {"command", r.error->command},
+                  {"exit_code", static_cast<int>(r.error->code)}};
+  }
+}
+
+DnsMove::DnsMove(DnsPlan plan, std::string state_dir, NoticeSink notices, std::unique_ptr<DnsProvider> provider,
+                 RRsetQuery query)
+    : plan_(std::move(plan)),
+      state_dir_(std::move(state_dir)),
+      state_file_(state_path(state_dir_, plan_.move)),
+      notices_(notices ? std::move(notices) : NoticeSink([](const std::string& text) { std::fputs(text.c_str(), stderr); })),
+      provider_(std::move(provider)),
+      query_(query ? std::move(query) : RRsetQuery(query_rrsets)) {}
+
+DnsStepReport DnsMove::start(const std::string& action, bool dry_run) const {
+  DnsStepReport r;
+  r.action = action;
+  r.move = plan_.move;
+  r.zone = plan_.zone;
+  r.provider = to_string(plan_.provider);
+  r.dry_run = dry_run;
+  r.state_file = state_file_;
+  if (provider_) r.provider_target = provider_->target();
+  return r;
+}
+
+Result<DnsProvider*> DnsMove::provider() {
+  if (!provider_) {
+    auto made = make_provider(plan_, notices_, query_);
+    if (!made) return fail(made.error());
+    provider_ = std::move(*made);
+  }
+  return provider_.get();
+}
+
+Result<std::vector<ServerAddress>> DnsMove::servers() {
+  if (!servers_) {
+    if (!plan_.servers.empty()) {
+      servers_ = plan_.servers;
+    } else {
+      auto ns = zone_ns_servers(plan_.zone, plan_.timeout);
+      if (!ns) return fail(ns.error());
+      servers_ = *ns;
+    }
+  }
+  return *servers_;
+}
+
+Status DnsMove::save(DnsStepReport& report, const DnsState& state, bool dry_run) {
+  report.state = state;
+  if (dry_run) return {};
+  return save_state(state_file_, state);
+}
+
+Status DnsMove::apply_change(DnsStepReport& report, const ChangeSet& change, bool dry_run) {
+  auto p = provider();
+  if (!p) return fail(p.error());
+  report.provider_target = (*p)->target();
+  report.change = change;
+  report.request = (*p)->describe(change);
+  if (change.empty()) {
+    report.already_done = true;
+    return {};
+  }
+  auto current = (*p)->current_records(change.keys());
+  if (!current) return fail(current.error());
+  std::vector<Difference> differences;
+  switch (progress_of(change, *current, &differences)) {
+    case ChangeProgress::after:
+      report.already_done = true;
+      return {};
+    case ChangeProgress::neither:
+      return fail(conflict_error((*p)->target(), differences));
+    case ChangeProgress::before:
+      break;
+  }
+  if (dry_run) return {};
+  auto applied = (*p)->apply(change);
+  if (!applied) return applied;
+  report.applied = true;
+  return {};
+}
+
+void DnsMove::verify_state(DnsStepReport& report, DnsState& state) {
+  auto list = servers();
+  if (!list) {
+    report.error = list.error();
+    return;
+  }
+  VerifyOptions options;
+  options.timeout_seconds = plan_.verify_timeout;
+  options.poll_interval_seconds = std::min(plan_.poll_interval, 0.2);
+  options.query_timeout_seconds = std::min(plan_.timeout, 2.0);
+  const auto& expected = state.expected_records();
+  report.verification = verify_on_servers(*list, state_keys(state), expected, options, query_);
+  if (!report.verification->ok) {
+    const char* what = state.stage == DnsStage::lowered    ? "the lowered TTL"
+                       : state.stage == DnsStage::switched ? "the switch"
+                       : state.stage == DnsStage::finished ? "the restored TTL"
+                                                           : "the restored records";
+    report.error = report.verification->to_error(what);
+    return;
+  }
+  const double now = now_seconds();
+  if (state.stage == DnsStage::lowered && !state.lowered_verified_at) {
+    state.lowered_verified_at = now;
+    state.record(now, "lowered TTL seen on every authoritative server");
+  } else if (state.stage == DnsStage::switched && !state.switch_verified_at) {
+    state.switch_verified_at = now;
+    state.record(now, "switch seen on every authoritative server");
+  }
+}
+
+DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
+  auto report = start("lower", o.dry_run);
+  std::optional<StateLock> lock;
+  if (!o.dry_run) {
+    auto l = StateLock::acquire(state_file_);
+    if (!l) return report.error = l.error(), report;
+    lock.emplace(std::move(*l));
+  }
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  auto p = provider();
+  if (!p) return report.error = p.error(), report;
+  report.provider_target = (*p)->target();
+
+  std::optional<DnsState> state = std::move(*loaded);
+  if (state && (state->stage == DnsStage::finished || state->stage == DnsStage::aborted)) state.reset();
+  const auto names = plan_.absolute_names();
+  if (state) {
+    // A lowering (possibly unconfirmed) exists: continue it, for the same names only.
+    if (state->stage == DnsStage::switched)
+      return report.error = stage_error("this move's DNS is already switched; there is nothing to lower",
+                                        "ferry dns status shows where it stands"),
+             report;
+    if (!names.empty() && names != names_of(state->original)) {
+      if (state->lowered_at)
+        return report.error = stage_error(
+                   fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
+                   "run ferry dns abort first, then lower the new set of names"),
+               report;
+      state.reset();  // never applied: start over with the new names
+    }
+  }
+  if (!state) {
+    if (names.empty())
+      return report.error = make_error("no names to lower")
+                                .with_hint("give --name NAME (repeatable), --record NAME[=ADDR,...] or [[dns.record]]")
+                                .with_code(ExitCode::usage),
+             report;
+    auto current = (*p)->current_records(keys_for(names));
+    if (!current) return report.error = current.error(), report;
+    auto lp = plan_lower(plan_.zone, names, *current, plan_.ttl);
+    if (!lp) return report.error = lp.error(), report;
+    DnsState fresh;
+    fresh.move = plan_.move;
+    fresh.zone = plan_.zone;
+    fresh.provider = to_string(plan_.provider);
+    fresh.move_ttl = plan_.ttl;
+    fresh.stage = DnsStage::lowered;
+    fresh.original = lp->original;
+    fresh.lowered = lp->lowered;
+    DnsPlanInput recorded;
+    // What later steps need to reach the same servers; no secret is in the plan.
+    recorded.move = plan_.move;
+    recorded.provider = to_string(plan_.provider);
+    recorded.zone = plan_.zone;
+    recorded.ttl = plan_.ttl;
+    if (!plan_.servers.empty()) {
+      std::vector<std::string> servers;
+      for (const auto& s : plan_.servers) servers.push_back(s.to_string());
+      recorded.servers = servers;
+    }
+    if (plan_.primary) recorded.primary = plan_.primary->to_string();
+    if (!plan_.key_file.empty()) recorded.key_file = plan_.key_file;
+    if (!plan_.api_url.empty()) recorded.api_url = plan_.api_url;
+    if (!plan_.api_key_file.empty()) recorded.api_key_file = plan_.api_key_file;
+    recorded.server_id = plan_.server_id;
+    if (!plan_.command.empty()) recorded.command = plan_.command;
+    recorded.timeout = plan_.timeout;
+    recorded.verify_timeout = plan_.verify_timeout;
+    std::vector<RecordSpec> specs;
+    for (const auto& n : plan_.names) {
+      RecordSpec spec{n.name, n.new_a};
+      spec.new_addresses.insert(spec.new_addresses.end(), n.new_aaaa.begin(), n.new_aaaa.end());
+      specs.push_back(spec);
+    }
+    recorded.records = specs;
+    nlohmann::json plan_json;
+    to_json(plan_json, recorded);
+    fresh.plan = plan_json;
+    fresh.record(now_seconds(), "recorded the original records");
+    // Recorded before the update: the original TTLs cannot be read back once lowered.
+    if (auto s = save(report, fresh, o.dry_run); !s) return report.error = s.error(), report;
+    state = std::move(fresh);
+  }
+  ChangeSet change{DnsAction::lower, plan_.zone, {}};
+  for (const auto& l : state->lowered) {
+    const auto* orig = find_rrset(state->original, key_of(l));
+    if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
+  }
+  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (o.dry_run) {
+    report.state = state;
+    return report;
+  }
+  if (!state->lowered_at) {
+    state->lowered_at = now_seconds();
+    state->record(*state->lowered_at, report.already_done ? "TTLs were already at most the move TTL"
+                                                          : fmt::format("lowered the TTLs to {} s", state->move_ttl));
+  }
+  verify_state(report, *state);
+  if (auto s = save(report, *state, false); !s && !report.error) report.error = s.error();
+  if (auto at = switch_allowed_at(*state)) report.next_step_at = *at;
+  return report;
+}
+
+DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
+  auto report = start("switch", o.dry_run);
+  std::optional<StateLock> lock;
+  if (!o.dry_run) {
+    auto l = StateLock::acquire(state_file_);
+    if (!l) return report.error = l.error(), report;
+    lock.emplace(std::move(*l));
+  }
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  if (!*loaded)
+    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered", plan_.move),
+                                      "run ferry dns lower first, and wait out the old TTL"),
+           report;
+  DnsState state = std::move(**loaded);
+  if (state.stage == DnsStage::finished || state.stage == DnsStage::aborted)
+    return report.error = stage_error(fmt::format("the DNS of move {} is already {}", plan_.move, to_string(state.stage)),
+                                      "start again with ferry dns lower"),
+           report;
+  if (state.stage == DnsStage::lowered) {
+    if (!state.lowered_at)
+      return report.error = stage_error("the lowering was recorded but never confirmed", "run ferry dns lower again"),
+             report;
+    const double now = now_seconds();
+    auto allowed = switch_allowed_at(state);
+    if (!allowed || now < *allowed) {
+      std::string why = allowed ? fmt::format("the old TTL ({} s) has not passed since the lowered TTL was seen on "
+                                              "every server ({}): wait {} more",
+                                              ttl_before_lowering(state), format_time(*state.lowered_verified_at),
+                                              seconds_text(*allowed - now))
+                                : allowed.error().what;
+      if (!o.force) {
+        Error e = make_error("too early to switch: " + why)
+                      .with_hint("resolvers may still hold the old records with their old TTL; wait, or pass --force "
+                                 "to switch anyway")
+                      .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+        if (allowed) report.next_step_at = *allowed;
+        report.error = e;
+        return report;
+      }
+      report.warnings.push_back("switching before it is safe (--force): " + why +
+                                "; some clients keep the old address until their cached TTL runs out");
+    }
+  }
+  auto sp = plan_switch(plan_.zone, state.lowered, plan_.names, state.move_ttl);
+  if (!sp) return report.error = sp.error(), report;
+  if (state.stage == DnsStage::switched && sp->target != state.target)
+    return report.error = stage_error("this move's DNS is already switched, to other addresses",
+                                      "ferry dns status shows them; abort first to switch elsewhere"),
+           report;
+  if (auto s = apply_change(report, sp->change, o.dry_run); !s) return report.error = s.error(), report;
+  if (o.dry_run) {
+    state.target = sp->target;
+    state.stage = DnsStage::switched;
+    report.state = state;
+    return report;
+  }
+  if (state.stage != DnsStage::switched) {
+    state.stage = DnsStage::switched;
+    state.target = sp->target;
+    state.switched_at = now_seconds();
+    state.record(*state.switched_at, report.already_done ? "records already held the new addresses"
+                                                          : "switched the records to the new addresses");
+    if (!report.warnings.empty()) state.record(*state.switched_at, "switched with --force before the old TTL passed");
+    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+  }
+  verify_state(report, state);
+  if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
+  if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
+  return report;
+}
+
+DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
+  auto report = start("verify", o.dry_run);
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  if (!*loaded)
+    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to verify", plan_.move),
+                                      "run ferry dns lower first"),
+           report;
+  DnsState state = std::move(**loaded);
+  verify_state(report, state);
+  if (!o.dry_run) {
+    auto l = StateLock::acquire(state_file_);
+    if (!l) return report.error = l.error(), report;
+    if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
+  }
+  report.state = state;
+  if (state.stage == DnsStage::lowered) {
+    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
+  } else if (state.stage == DnsStage::switched) {
+    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
+  }
+  return report;
+}
+
+DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
+  auto report = start("abort", o.dry_run);
+  std::optional<StateLock> lock;
+  if (!o.dry_run) {
+    auto l = StateLock::acquire(state_file_);
+    if (!l) return report.error = l.error(), report;
+    lock.emplace(std::move(*l));
+  }
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  if (!*loaded)
+    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to abort", plan_.move),
+                                      ""),
+           report;
+  DnsState state = std::move(**loaded);
+  if (state.target_served || state.stage == DnsStage::finished)
+    return report.error = stage_error(
+               "the target has served clients since the switch; abort would lose what they wrote there",
+               "moving back is a move in the other direction (incremental, from the snapshot both hosts keep): "
+               "run ferry's move from the new host to the old one"),
+           report;
+  const auto& from = state.stage == DnsStage::switched ? state.target : state.lowered;
+  ChangeSet change = state.stage == DnsStage::aborted ? ChangeSet{DnsAction::restore, state.zone, {}}
+                                                      : plan_restore(state.zone, from, state.original);
+  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (o.dry_run) {
+    state.stage = DnsStage::aborted;
+    report.state = state;
+    return report;
+  }
+  if (state.stage != DnsStage::aborted) {
+    state.stage = DnsStage::aborted;
+    state.aborted_at = now_seconds();
+    state.record(*state.aborted_at, "restored the original records");
+    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+  }
+  verify_state(report, state);
+  return report;
+}
+
+DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
+  auto report = start("finish", o.dry_run);
+  std::optional<StateLock> lock;
+  if (!o.dry_run) {
+    auto l = StateLock::acquire(state_file_);
+    if (!l) return report.error = l.error(), report;
+    lock.emplace(std::move(*l));
+  }
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  if (!*loaded)
+    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to finish", plan_.move),
+                                      ""),
+           report;
+  DnsState state = std::move(**loaded);
+  if (state.stage == DnsStage::lowered)
+    return report.error = stage_error("the records were never switched; there is nothing to finish",
+                                      "switch them (ferry dns switch), or put the original TTL back with ferry dns abort"),
+           report;
+  if (state.stage == DnsStage::aborted)
+    return report.error = stage_error("this move's DNS was aborted; the original records are back", ""), report;
+  if (state.stage == DnsStage::switched) {
+    const double now = now_seconds();
+    auto allowed = finish_allowed_at(state);
+    if (!allowed || now < *allowed) {
+      std::string why = allowed ? fmt::format("the old records' TTL ({} s) has not passed since the switch was seen "
+                                              "on every server ({}): wait {} more",
+                                              ttl_before_switch(state), format_time(*state.switch_verified_at),
+                                              seconds_text(*allowed - now))
+                                : allowed.error().what;
+      if (!o.force) {
+        report.error = make_error("too early to finish: " + why)
+                           .with_hint("until then a client may still use the old address; wait, or pass --force")
+                           .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+        if (allowed) report.next_step_at = *allowed;
+        return report;
+      }
+      report.warnings.push_back("finishing early (--force): " + why);
+    }
+  }
+  auto fp = plan_finish(state.zone, state.target, state.original);
+  ChangeSet change = state.stage == DnsStage::finished ? ChangeSet{DnsAction::finish, state.zone, {}} : fp.change;
+  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (o.dry_run) {
+    state.stage = DnsStage::finished;
+    state.final_records = fp.final_records;
+    report.state = state;
+    return report;
+  }
+  if (state.stage != DnsStage::finished) {
+    state.stage = DnsStage::finished;
+    state.final_records = fp.final_records;
+    state.finished_at = now_seconds();
+    state.target_served = true;
+    state.record(*state.finished_at, "restored the original TTLs on the new records");
+    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+  }
+  verify_state(report, state);
+  return report;
+}
+
+DnsStepReport DnsMove::status(bool ask_servers) {
+  auto report = start("status", false);
+  auto loaded = load_state(state_file_);
+  if (!loaded) return report.error = loaded.error(), report;
+  if (!*loaded)
+    return report.error = make_error(fmt::format("no DNS state for move {} ({} does not exist)", plan_.move, state_file_))
+                              .with_hint("ferry dns lower starts the DNS part of a move")
+                              .with_code(ExitCode::preflight),
+           report;
+  DnsState state = std::move(**loaded);
+  report.state = state;
+  if (state.stage == DnsStage::lowered) {
+    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
+  } else if (state.stage == DnsStage::switched) {
+    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
+  }
+  if (ask_servers) {
+    auto list = servers();
+    if (!list) {
+      report.warnings.push_back("cannot ask the servers: " + list.error().what);
+    } else {
+      VerifyOptions options;
+      options.timeout_seconds = 0;  // one look, no waiting
+      options.query_timeout_seconds = std::min(plan_.timeout, 2.0);
+      report.verification = verify_on_servers(*list, state_keys(state), state.expected_records(), options, query_);
+    }
+  }
+  return report;
+}
+
+Status DnsMove::mark_target_served() {
+  auto l = StateLock::acquire(state_file_);
+  if (!l) return fail(l.error());
+  auto loaded = load_state(state_file_);
+  if (!loaded) return fail(loaded.error());
+  if (!*loaded) return fail(make_error(fmt::format("no DNS state for move {}", plan_.move)));
+  DnsState state = std::move(**loaded);
+  if (state.target_served) return {};
+  state.target_served = true;
+  state.record(now_seconds(), "the target has served clients; abort now refuses");
+  return save_state(state_file_, state);
+}
+
+}  // namespace ferry::dns
