@@ -43,7 +43,18 @@ ns_enter() {
   pid=$(ns_init_pid "$host") || lab_die "ns: host '$host' is not up (lab/up --tier ns)"
   nsenter --target "$pid" --net --mount --uts --ipc --pid --wd=/ -- \
     env -i PATH="$NS_PATH" HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 \
-    TERM="${TERM:-dumb}" "$@"
+    TERM="${TERM:-dumb}" "$@" 9<&-   # daemons started here must not inherit ns_lock's fd
 }
 
-ns_ssh() { ssh -F "$NS_DIR/ssh_config" "$@"; }
+ns_ssh() { ssh -F "$NS_DIR/ssh_config" "$@" 9<&-; }
+
+# ns_lock: one lab/ns/up or lab/ns/down at a time (tests and people run them concurrently).
+# Locks the state directory itself, so no lock file outlives the tier; a down run by an up
+# inherits the lock. Nothing long-lived may inherit fd 9 (it would hold the lock forever).
+ns_lock() {
+  [ -n "${FERRY_LAB_NS_LOCKED:-}" ] && return 0
+  mkdir -p "$LAB_DIR"
+  exec 9<"$LAB_DIR"
+  flock -w 600 9 || lab_die "ns: another lab/ns/up or down has held $LAB_DIR locked for 10 minutes"
+  export FERRY_LAB_NS_LOCKED=1
+}
