@@ -1,4 +1,6 @@
 // `ferry dns lower|switch|verify|abort|finish|status`: the DNS steps of a move, by hand.
+// Repeatable options take one value per occurrence (allow_extra_args(false)): a greedy list
+// would swallow the `--` before the exec provider's program, and its options with it.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -44,11 +46,15 @@ void add_dns_options(CLI::App& sub, DnsArgs& a) {
   sub.add_option("--instance", a.instance, "The instance being moved; names the move when --move is not given");
   sub.add_option("--provider", a.provider, "rfc2136 (default), powerdns, exec or manual");
   sub.add_option("--zone", a.zone, "The DNS zone holding the names, e.g. example.org.");
-  sub.add_option("--name", a.names, "A name to move (relative to the zone, or absolute); repeatable");
-  sub.add_option("--new", a.news, "A new address for every --name (IPv4 and/or IPv6); repeatable");
-  sub.add_option("--record", a.records, "NAME=ADDR[,ADDR...]: a name and its own new addresses; repeatable");
+  sub.add_option("--name", a.names, "A name to move (relative to the zone, or absolute); repeatable")
+      ->allow_extra_args(false);
+  sub.add_option("--new", a.news, "A new address for every --name (IPv4 and/or IPv6); repeatable")
+      ->allow_extra_args(false);
+  sub.add_option("--record", a.records, "NAME=ADDR[,ADDR...]: a name and its own new addresses; repeatable")
+      ->allow_extra_args(false);
   sub.add_option("--dns-server", a.servers,
-                 "HOST[:PORT] of an authoritative server to verify on; repeatable (default: the zone's NS set)");
+                 "HOST[:PORT] of an authoritative server to verify on; repeatable (default: the zone's NS set)")
+      ->allow_extra_args(false);
   sub.add_option("--primary", a.primary,
                  "HOST[:PORT] where rfc2136 updates go and records are read (default: the first --dns-server, "
                  "else the SOA MNAME)");

@@ -237,6 +237,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
                                 .with_hint("give --name NAME (repeatable), --record NAME[=ADDR,...] or [[dns.record]]")
                                 .with_code(ExitCode::usage),
              report;
+    if (auto served = (*p)->check_zone(plan_.zone); !served) return report.error = served.error(), report;
     auto current = (*p)->current_records(keys_for(names));
     if (!current) return report.error = current.error(), report;
     auto lp = plan_lower(plan_.zone, names, *current, plan_.ttl);
@@ -337,8 +338,9 @@ DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
                                 : allowed.error().what;
       if (!o.force) {
         Error e = make_error("too early to switch: " + why)
-                      .with_hint("resolvers may still hold the old records with their old TTL; wait, or pass --force "
-                                 "to switch anyway")
+                      .with_hint(allowed ? "resolvers may still hold the old records with their old TTL; wait, or "
+                                           "pass --force to switch anyway"
+                                         : allowed.error().hint + " (or pass --force to switch anyway)")
                       .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
         if (allowed) report.next_step_at = *allowed;
         report.error = e;
@@ -472,7 +474,9 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
                                 : allowed.error().what;
       if (!o.force) {
         report.error = make_error("too early to finish: " + why)
-                           .with_hint("until then a client may still use the old address; wait, or pass --force")
+                           .with_hint(allowed ? "until then a client may still use the old address; wait, or pass "
+                                                "--force"
+                                              : allowed.error().hint + " (or pass --force)")
                            .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
         if (allowed) report.next_step_at = *allowed;
         return report;

@@ -97,6 +97,25 @@ Result<std::vector<RecordSet>> query_rrsets(const ServerAddress& server, const s
   return found;
 }
 
+Status check_serves_zone(const ServerAddress& server, const std::string& zone, double timeout_seconds) {
+  auto answer = ask(server, zone, LDNS_RR_TYPE_SOA, false, timeout_seconds);
+  if (!answer) return fail(answer.error());
+  ldns_pkt* pkt = answer->get();
+  const auto rcode = ldns_pkt_get_rcode(pkt);
+  const std::string hint = "check the zone name (--zone) and the server (--primary, --dns-server)";
+  if (rcode != LDNS_RCODE_NOERROR)
+    return answer_error(server, fmt::format("does not serve zone {}: it answered {} to the zone's SOA query", zone,
+                                            rcode_text(rcode)),
+                        {}, hint);
+  ldns::RrList soa(ldns_pkt_rr_list_by_type(pkt, LDNS_RR_TYPE_SOA, LDNS_SECTION_ANSWER));
+  ldns::Rdf owner(ldns_dname_new_frm_str(zone.c_str()));
+  if (!ldns_pkt_aa(pkt) || !soa || ldns_rr_list_rr_count(soa.get()) == 0 ||
+      ldns_dname_compare(ldns_rr_owner(ldns_rr_list_rr(soa.get(), 0)), owner.get()) != 0)
+    return answer_error(server, fmt::format("does not serve zone {}: no authoritative SOA record for it", zone),
+                        "it may serve a parent or child zone, or be a resolver", hint);
+  return {};
+}
+
 namespace {
 
 struct ResolverFree {

@@ -16,6 +16,9 @@ namespace ferry::dns {
 Result<std::vector<RecordSet>> query_rrsets(const ServerAddress& server, const std::vector<RRsetKey>& keys,
                                             double timeout_seconds);
 
+// Fails unless the server answers the zone's SOA with authority: it serves the zone itself.
+Status check_serves_zone(const ServerAddress& server, const std::string& zone, double timeout_seconds);
+
 // The same signature, so tests and the manual provider can substitute it.
 using RRsetQuery = std::function<Result<std::vector<RecordSet>>(const ServerAddress&, const std::vector<RRsetKey>&,
                                                                 double timeout_seconds)>;

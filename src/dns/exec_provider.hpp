@@ -25,6 +25,7 @@ class ExecProvider final : public DnsProvider {
 
   std::string kind() const override { return "exec"; }
   std::string target() const override;
+  Status check_zone(const std::string& zone) override { return check_serves_zone(primary_, zone, timeout_); }
   Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) override;
   Status apply(const ChangeSet& change) override;
   std::string describe(const ChangeSet& change) const override;

@@ -25,6 +25,7 @@ class ManualProvider final : public DnsProvider {
 
   std::string kind() const override { return "manual"; }
   std::string target() const override { return "you, checked at " + primary_.to_string(); }
+  Status check_zone(const std::string& zone) override { return check_serves_zone(primary_, zone, query_timeout_); }
   Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) override;
   Status apply(const ChangeSet& change) override;
   std::string describe(const ChangeSet& change) const override { return manual_instructions(change); }

@@ -161,6 +161,12 @@ Result<std::vector<RecordSet>> PowerDnsProvider::current_records(const std::vect
   return parse_pdns_zone(zone, keys);
 }
 
+Status PowerDnsProvider::check_zone(const std::string&) {
+  auto zone = current_records({});
+  if (!zone) return fail(zone.error());
+  return {};
+}
+
 Status PowerDnsProvider::apply(const ChangeSet& change) {
   if (change.empty()) return {};
   // The compare of the compare-and-swap, right before the swap.

@@ -27,6 +27,8 @@ class PowerDnsProvider final : public DnsProvider {
 
   std::string kind() const override { return "powerdns"; }
   std::string target() const override { return zone_url(); }
+  // GET of the zone fails with 404 and a clear message when PowerDNS lacks it.
+  Status check_zone(const std::string& zone) override;
   Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) override;
   Status apply(const ChangeSet& change) override;
   std::string describe(const ChangeSet& change) const override;

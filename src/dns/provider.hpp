@@ -26,6 +26,9 @@ class DnsProvider {
   virtual std::string kind() const = 0;   // "rfc2136", "powerdns", "exec", "manual"
   virtual std::string target() const = 0; // where changes go: "127.0.0.1:5301", an URL, a program
 
+  // Fails with a clear message unless the provider's source of truth serves the zone.
+  virtual Status check_zone(const std::string& zone) = 0;
+
   // The RRsets of these keys as the provider's source of truth holds them (the primary, the API).
   virtual Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) = 0;
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dns/change_set.hpp"
+#include "dns/dns_query.hpp"
 #include "dns/provider.hpp"
 #include "dns/tsig_key.hpp"
 
@@ -35,6 +36,7 @@ class Rfc2136Provider final : public DnsProvider {
 
   std::string kind() const override { return "rfc2136"; }
   std::string target() const override { return primary_.to_string(); }
+  Status check_zone(const std::string& zone) override { return check_serves_zone(primary_, zone, timeout_); }
   Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) override;
   Status apply(const ChangeSet& change) override;
   std::string describe(const ChangeSet& change) const override;

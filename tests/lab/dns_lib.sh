@@ -89,3 +89,53 @@ expect_no_secret() {
   [ $hit = 0 ] && ok "no secret in: $*"
   return 0
 }
+
+# --- driving ferry ---------------------------------------------------------------------------
+STATE=$WORK/state
+export FERRY_STATE_DIR=$STATE
+OUT=$WORK/out
+mkdir -p "$OUT"
+n_run=0
+# run_ferry ARGS...: runs the binary; its stdout and stderr stay in $OUT (checked for secrets at
+# the end); sets rc, last_out, last_err.
+run_ferry() {
+  n_run=$((n_run + 1))
+  last_out=$OUT/$n_run.out last_err=$OUT/$n_run.err
+  set +e
+  "$FERRY" "$@" >"$last_out" 2>"$last_err"
+  rc=$?
+  set -e
+  printf '$ ferry %s   (exit %s)\n' "$*" "$rc"
+}
+show_last() { sed 's/^/    | /' "$last_out" "$last_err"; }
+expect_rc() {  # WHAT EXPECTED
+  if [ "$rc" = "$2" ]; then ok "$1 (exit $rc)"; else fail "$1: expected exit $2, got $rc"; show_last; fi
+}
+expect_out() {  # WHAT NEEDLE: in the last run's stdout or stderr
+  if grep -qF -- "$2" "$last_out" "$last_err"; then ok "$1"; else fail "$1: '$2' not in the output"; show_last; fi
+}
+# json_field EXPR: jq on the last run's stdout
+json_field() { jq -r "$1" "$last_out"; }
+
+# The zone file's records for the names tests move, put back (signed update) on a server.
+reset_names() {  # SERVER NAME...
+  local server=$1 n; shift
+  for n in "$@"; do
+    case "$n" in
+      svc) set_rrset "$server" "svc.$ZONE" 5 A 198.18.0.2; set_rrset "$server" "svc.$ZONE" 5 AAAA ;;
+      www | api)
+        set_rrset "$server" "$n.$ZONE" 5 A 198.18.0.2; set_rrset "$server" "$n.$ZONE" 5 AAAA 2001:2::2 ;;
+      *) set_rrset "$server" "$n.$ZONE" 5 A 198.18.0.2; set_rrset "$server" "$n.$ZONE" 5 AAAA ;;
+    esac
+  done
+}
+
+# both SERVER... : "addresses/ttl" of NAME TYPE on each server, space separated
+answers() {  # NAME TYPE SERVER...
+  local name=$1 type=$2 s out=(); shift 2
+  for s in "$@"; do out+=("$(addrs "$s" "$name" "$type" | tr ' ' ',')/$(ttl "$s" "$name" "$type")"); done
+  echo "${out[*]}"
+}
+
+# The secret of the lab key and the PowerDNS API key are nowhere in what ferry wrote.
+expect_secrets_absent() { expect_no_secret "$OUT" "$STATE"; }
