@@ -1,0 +1,213 @@
+// DnsMove against an in-memory zone: the step logic (state, waits, compare-and-swap, verification)
+// without servers. The lab tests (tests/lab/dns_*.test.sh) run the same against real ones.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "dns/dns_move.hpp"
+
+using namespace ferry::dns;
+
+namespace {
+
+using Zone = std::map<RRsetKey, RecordSet>;
+
+struct FakeDns {
+  Zone zone;
+  std::set<std::uint16_t> frozen_ports;  // servers that keep answering `frozen`
+  Zone frozen;
+  int applies = 0;
+
+  std::vector<RecordSet> read(const Zone& z, const std::vector<RRsetKey>& keys) const {
+    std::vector<RecordSet> out;
+    for (const auto& k : keys)
+      if (auto it = z.find(k); it != z.end()) out.push_back(it->second);
+    return out;
+  }
+};
+
+class FakeProvider : public DnsProvider {
+ public:
+  explicit FakeProvider(FakeDns& dns) : dns_(dns) {}
+  std::string kind() const override { return "fake"; }
+  std::string target() const override { return "fake-primary"; }
+  ferry::Status check_zone(const std::string&) override { return {}; }
+  ferry::Result<std::vector<RecordSet>> current_records(const std::vector<RRsetKey>& keys) override {
+    return dns_.read(dns_.zone, keys);
+  }
+  ferry::Status apply(const ChangeSet& change) override {
+    std::vector<Difference> differences;
+    if (progress_of(change, dns_.read(dns_.zone, change.keys()), &differences) != ChangeProgress::before)
+      return ferry::fail(conflict_error("fake-primary", differences));
+    for (const auto& c : change.changes) {
+      if (c.after) dns_.zone[c.key] = *c.after;
+      else dns_.zone.erase(c.key);
+    }
+    ++dns_.applies;
+    return {};
+  }
+  std::string describe(const ChangeSet& change) const override { return "fake " + to_string(change.action); }
+
+ private:
+  FakeDns& dns_;
+};
+
+const RecordType A = RecordType::a, AAAA = RecordType::aaaa;
+const std::string kSvc = "svc.ferry.test.";
+
+class DnsMoveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ferry-dns-move-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    svc_a() = RecordSet{kSvc, A, 300, {"198.18.0.2"}};
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  DnsMove make(std::uint32_t ttl = 1, std::vector<std::string> new_a = {"198.18.0.3"}) {
+    DnsPlan plan;
+    plan.move = "c1";
+    plan.provider = ProviderKind::manual;
+    plan.zone = "ferry.test.";
+    plan.ttl = ttl;
+    plan.servers = {{"127.0.0.1", 5301}, {"127.0.0.1", 5302}};
+    plan.verify_timeout = 0.3;
+    plan.poll_interval = 0.05;
+    plan.names = {{kSvc, std::move(new_a), {}}};
+    RRsetQuery query = [this](const ServerAddress& s, const std::vector<RRsetKey>& keys, double) {
+      return ferry::Result<std::vector<RecordSet>>(
+          dns_.read(dns_.frozen_ports.count(s.port) ? dns_.frozen : dns_.zone, keys));
+    };
+    return DnsMove(plan, dir_, [](const std::string&) {}, std::make_unique<FakeProvider>(dns_), query);
+  }
+  RecordSet& svc_a() { return dns_.zone[RRsetKey{kSvc, RecordType::a}]; }
+  DnsState state() { return **load_state(state_path(dir_, "c1")); }
+
+  std::string dir_;
+  FakeDns dns_;
+};
+
+}  // namespace
+
+TEST_F(DnsMoveTest, LowerRecordsTheOriginalAndLowersOnce) {
+  auto move = make();
+  auto r = move.lower({});
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(svc_a().ttl, 1u);
+  ASSERT_TRUE(r.verification && r.verification->ok);
+  EXPECT_EQ(state().original[0].ttl, 300u);
+  EXPECT_TRUE(state().lowered_verified_at);
+  ASSERT_TRUE(r.next_step_at);
+  EXPECT_NEAR(*r.next_step_at - *state().lowered_verified_at, 300, 0.001);
+
+  auto again = make().lower({});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.already_done);
+  EXPECT_EQ(dns_.applies, 1);
+  EXPECT_EQ(state().original[0].ttl, 300u);  // not the lowered TTL
+}
+
+TEST_F(DnsMoveTest, DryRunSendsAndWritesNothing) {
+  auto r = make().lower({true, false});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.request, "fake lower");
+  EXPECT_EQ(r.change.changes.size(), 1u);
+  EXPECT_EQ(dns_.applies, 0);
+  EXPECT_FALSE(std::filesystem::exists(state_path(dir_, "c1")));
+}
+
+TEST_F(DnsMoveTest, SwitchWaitsForTheOldTtlUnlessForced) {
+  ASSERT_TRUE(make().lower({}).ok());
+  auto early = make().switch_records({});
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.exit_code(), ferry::ExitCode::needs_decision);
+  EXPECT_NE(early.error->what.find("wait"), std::string::npos);
+  ASSERT_TRUE(early.next_step_at);
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.2");
+
+  auto forced = make().switch_records({false, true});
+  ASSERT_TRUE(forced.ok()) << forced.error->message();
+  EXPECT_EQ(forced.warnings.size(), 1u);
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.3");
+  EXPECT_EQ(state().stage, DnsStage::switched);
+  EXPECT_TRUE(state().switch_verified_at);
+}
+
+TEST_F(DnsMoveTest, SwitchRefusesRecordsChangedBySomeoneElse) {
+  svc_a().ttl = 1;  // nothing to lower: no wait
+  ASSERT_TRUE(make().lower({}).ok());
+  svc_a().addresses = {"198.18.0.99"};
+  auto r = make().switch_records({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.exit_code(), ferry::ExitCode::preflight);
+  EXPECT_NE(r.error->detail.find("found 198.18.0.99"), std::string::npos) << r.error->message();
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.99");
+  EXPECT_EQ(state().stage, DnsStage::lowered);
+}
+
+TEST_F(DnsMoveTest, ALaggingServerIsNamedAndFinishWaitsForVerification) {
+  svc_a().ttl = 1;
+  ASSERT_TRUE(make().lower({}).ok());
+  dns_.frozen = dns_.zone;
+  dns_.frozen_ports = {5302};
+  auto r = make().switch_records({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.applied);
+  EXPECT_NE(r.error->what.find("127.0.0.1:5302 lagging"), std::string::npos) << r.error->what;
+  EXPECT_EQ(r.error->what.find("5301"), std::string::npos);
+  EXPECT_EQ(state().stage, DnsStage::switched);
+  EXPECT_FALSE(state().switch_verified_at);
+  auto finish = make().finish({});
+  EXPECT_EQ(finish.exit_code(), ferry::ExitCode::preflight);
+  dns_.frozen_ports.clear();
+  auto verify = make().verify({});
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(state().switch_verified_at);
+}
+
+TEST_F(DnsMoveTest, AbortRestoresUntilTheTargetServed) {
+  ASSERT_TRUE(make().lower({}).ok());
+  ASSERT_TRUE(make().switch_records({false, true}).ok());
+  auto abort = make().abort({});
+  ASSERT_TRUE(abort.ok()) << abort.error->message();
+  EXPECT_EQ(svc_a(), (RecordSet{kSvc, A, 300, {"198.18.0.2"}}));
+  EXPECT_EQ(state().stage, DnsStage::aborted);
+  EXPECT_TRUE(make().abort({}).ok());  // again: nothing to do
+
+  ASSERT_TRUE(make().lower({}).ok());  // a new round after the abort
+  ASSERT_TRUE(make().switch_records({false, true}).ok());
+  ASSERT_TRUE(make().mark_target_served());
+  auto refused = make().abort({});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error->hint.find("move in the other direction"), std::string::npos);
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.3");
+}
+
+TEST_F(DnsMoveTest, FinishRestoresTheTtlOnceTheLoweredTtlPassed) {
+  ASSERT_TRUE(make().lower({}).ok());
+  ASSERT_TRUE(make().switch_records({false, true}).ok());
+  auto early = make().finish({});
+  EXPECT_EQ(early.exit_code(), ferry::ExitCode::needs_decision);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto r = make().finish({});
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(svc_a(), (RecordSet{kSvc, A, 300, {"198.18.0.3"}}));
+  EXPECT_TRUE(state().target_served);
+  EXPECT_FALSE(make().abort({}).ok());
+}
+
+TEST_F(DnsMoveTest, SwitchLeavingIpv6ClientsBehindIsRefused) {
+  dns_.zone[RRsetKey{kSvc, AAAA}] = {kSvc, AAAA, 300, {"2001:2::2"}};
+  ASSERT_TRUE(make().lower({}).ok());
+  auto r = make().switch_records({false, true});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.exit_code(), ferry::ExitCode::usage);
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.2");
+}
