@@ -14,6 +14,7 @@ manager_cli() { [ "$1" = lxd ] && echo lxc || echo incus; }
 start_client() {
   CLIENT_URL_FILE=$WORK/client-url
   echo "$1" >"$CLIENT_URL_FILE"
+  rm -f "$WORK/client-stop"
   "$LAB/client" --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
   CLIENT_PID=$!
   cleanup "kill $CLIENT_PID"
@@ -36,7 +37,8 @@ take_snapshot() {
 # restart_daemon HOST MANAGER: kill the manager's daemon (instances keep running) and start it
 # again, as an upgrade or a crash would; on start it starts what it thinks should run.
 restart_daemon() {
-  local host=$1 manager=$2
+  local host=$1 manager=$2 t0=$EPOCHREALTIME
+  trap 'note "restarted $manager on $host in $(elapsed_since $t0) s"; trap - RETURN' RETURN
   if [ "$manager" = lxd ]; then
     on_sh "$host" 'pkill -9 -x lxd; sleep 0.5; setsid lxd --group root --logfile /var/log/lxd/lxd.log </dev/null >/var/log/lxd/daemon.out 2>&1 & lxd waitready --timeout 60'
   else

@@ -40,11 +40,13 @@ for manager in lxd incus; do
   status=$(ferry status $name --from alpha --to beta --json)
   expect_json "$manager: status says prepared, one sync round" '.state == "prepared" and .sync_rounds == 1' "$status"
 
+  t0=$EPOCHREALTIME
   if ferry move $name --from alpha --to beta --json >"$WORK/move.json" 2>"$WORK/move.err"; then
     ok "$manager: ferry move exited 0"
   else
     cat "$WORK/move.err"; fail "$manager: ferry move failed"
   fi
+  note "$manager: ferry move took $(elapsed_since "$t0") s"
   report=$(cat "$WORK/move.json")
   note "ferry: $report"
   expect_json "$manager: the report names the move" ".instance == \"$name\" and .source == \"alpha\" and .target == \"beta\"" "$report"

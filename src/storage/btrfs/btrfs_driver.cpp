@@ -60,24 +60,49 @@ struct Hop {
   std::string receive_dir;
 };
 
-Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label) {
+// Parses the byte count of a `dd status=progress` line ("123 bytes (...) copied, ...").
+std::optional<uint64_t> parse_dd_bytes(std::string_view line) {
+  auto sp = line.find(" bytes");
+  if (sp == std::string_view::npos || sp == 0) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : line.substr(0, sp)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label,
+                                     bool maybe_partial) {
   FERRY_TRY(ctx.target->run({"mkdir", "-p", hop.receive_dir}));
-  // A half-received subvolume has no received UUID: delete it and send again.
-  auto partial = show(*ctx.target, hop.receive_dir + "/" + basename(hop.send_path));
-  if (!partial) return Unexpected{partial.error()};
-  if (*partial) {
-    if ((*partial)->received_uuid != "-") return TransferStats{};
-    if (ctx.note) ctx.note("deleting the half-received " + label + " on the target and sending it again");
-    FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", hop.receive_dir + "/" + basename(hop.send_path)}));
+  if (maybe_partial) {
+    // A half-received subvolume has no received UUID: delete it and send again.
+    auto partial = show(*ctx.target, hop.receive_dir + "/" + basename(hop.send_path));
+    if (!partial) return Unexpected{partial.error()};
+    if (*partial) {
+      if ((*partial)->received_uuid != "-") return TransferStats{};
+      if (ctx.note) ctx.note("deleting the half-received " + label + " on the target and sending it again");
+      FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", hop.receive_dir + "/" + basename(hop.send_path)}));
+    }
   }
   exec::StreamSpec spec;
   spec.send = {"btrfs", "send", "-q"};
   if (hop.parent) spec.send.insert(spec.send.end(), {"-p", *hop.parent});
   spec.send.push_back(hop.send_path);
-  if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+  // btrfs send reports no progress: dd counts the bytes as they pass (and paces with pv).
+  spec.throttle = ctx.bwlimit.empty() ? std::vector<std::string>{"dd", "bs=1M", "status=progress"}
+                                      : std::vector<std::string>{"pv", "-f", "-b", "-n", "-i", "1", "-L", ctx.bwlimit};
   spec.target = ctx.target_from_source;
   spec.recv = {"btrfs", "receive", hop.receive_dir};
   ui::ProgressLine bar(label, 0, ctx.show_progress);
+  uint64_t bytes = 0;
+  spec.on_line = [&](std::string_view line) {
+    auto b = ctx.bwlimit.empty() ? parse_dd_bytes(line) : parse_dd_bytes(std::string(line) + " bytes");
+    if (b) {
+      bytes = *b;
+      bar.update(bytes);
+    }
+  };
   auto r = exec::run_stream(*ctx.source, spec);
   if (!r) return Unexpected{r.error()};
   if (!r->ok()) {
@@ -87,17 +112,28 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
     e.hint = "run the same ferry command again: the subvolume is sent again";
     return fail(e.on(ctx.source->name()));
   }
-  auto size = ctx.source->run({"btrfs", "filesystem", "du", "-s", "--raw", hop.send_path});
-  uint64_t bytes = 0;
-  if (size) {
-    std::istringstream in(*size);
-    std::string header, total;
-    std::getline(in, header);
-    in >> total;
-    try { bytes = std::stoull(total); } catch (...) {}
-  }
   bar.finish(bytes);
   return TransferStats{bytes, r->seconds, 1, false};
+}
+
+// Names in a directory in creation order (btrfs keeps each subvolume's birth time).
+Result<std::vector<std::string>> list_by_birth(const exec::Host& host, const std::string& dir) {
+  auto r = host.probe({"find", dir, "-mindepth", "1", "-maxdepth", "1", "-printf", "%B@ %f\\n"});
+  if (!r) return Unexpected{r.error()};
+  std::vector<std::pair<double, std::string>> items;
+  if (*r) {
+    std::istringstream in(**r);
+    std::string born, name;
+    while (in >> born >> name) {
+      double t = 0;
+      try { t = std::stod(born); } catch (...) {}
+      items.push_back({t, name});
+    }
+  }
+  std::stable_sort(items.begin(), items.end());
+  std::vector<std::string> names;
+  for (auto& [t, n] : items) names.push_back(n);
+  return names;
 }
 
 }  // namespace
@@ -196,31 +232,43 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
     total.streams += s.streams;
   };
   // 1. The manager's own snapshots of the instance, oldest first, each against the previous.
-  auto snaps = list_dir(*ctx.source, manager_snapshot_dir(v.source_path));
+  //    Only those the target lacks cost a stream; the newest one present may be half-received.
+  auto snaps = list_by_birth(*ctx.source, manager_snapshot_dir(v.source_path));
   if (!snaps) return Unexpected{snaps.error()};
+  auto there = list_dir(*ctx.target, manager_snapshot_dir(v.target_path));
+  if (!there) return Unexpected{there.error()};
   std::optional<std::string> previous;
-  for (auto& s : *snaps) {
+  for (size_t i = 0; i < snaps->size(); ++i) {
+    const auto& s = (*snaps)[i];
     std::string path = manager_snapshot_dir(v.source_path) + "/" + s;
-    auto ids = show(*ctx.source, path);
-    if (!ids) return Unexpected{ids.error()};
-    if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
-    auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s);
-    if (!r) return r;
-    add(*r);
+    bool present = std::find(there->begin(), there->end(), s) != there->end();
+    bool newest_present = present && (i + 1 == snaps->size() ||
+                                       std::find(there->begin(), there->end(), (*snaps)[i + 1]) == there->end());
+    if (!present || newest_present) {
+      auto ids = show(*ctx.source, path);
+      if (!ids) return Unexpected{ids.error()};
+      if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
+      auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present);
+      if (!r) return r;
+      add(*r);
+    }
     previous = path;
   }
-  // 2. ferry's snapshot, against the newest of ferry's snapshots the target already received.
+  // 2. ferry's snapshot, against the newest of ferry's snapshots the target received.
   auto sent = list_dir(*ctx.source, ferry_dir(v.source_path));
   if (!sent) return Unexpected{sent.error()};
+  auto received = list_dir(*ctx.target, ferry_dir(v.target_path));
+  if (!received) return Unexpected{received.error()};
   sort_by_sequence(*sent);
   std::optional<std::string> parent = previous;
+  bool target_has_snap = false;
   for (auto& s : *sent) {
-    if (s == snap) break;
-    auto on_target = has_snapshot(*ctx.target, v, s, true);
-    if (!on_target) return Unexpected{on_target.error()};
-    if (*on_target) parent = ferry_dir(v.source_path) + "/" + s;
+    bool on_target = std::find(received->begin(), received->end(), s) != received->end();
+    if (s == snap) { target_has_snap = on_target; break; }
+    if (on_target) parent = ferry_dir(v.source_path) + "/" + s;
   }
-  auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)}, v.role + " @" + snap);
+  auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)},
+                          v.role + " @" + snap, target_has_snap);
   if (!r) return r;
   add(*r);
   return total;
