@@ -15,7 +15,10 @@ WORK=$(mktemp -d /tmp/ferry-ns-test.XXXXXX)
 cleanup_hooks=()
 on_exit() {
   local h
-  for ((i = ${#cleanup_hooks[@]} - 1; i >= 0; i--)); do eval "${cleanup_hooks[$i]}" >/dev/null 2>&1 || true; done
+  for ((i = ${#cleanup_hooks[@]} - 1; i >= 0; i--)); do
+    eval "${cleanup_hooks[$i]}" >"$WORK/hook.log" 2>&1 ||
+      { echo "# cleanup failed: ${cleanup_hooks[$i]}"; sed 's/^/#   /' "$WORK/hook.log"; }
+  done
   rm -rf "$WORK"
 }
 trap on_exit EXIT
