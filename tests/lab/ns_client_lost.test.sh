@@ -14,7 +14,7 @@ url=$URL
 stop=$WORK/stop
 "$LAB/client" --url "$url" --stop-file "$stop" >"$WORK/report" 2>"$WORK/client.log" &
 client=$!
-cleanup "kill $client"
+cleanup "kill $client 2>/dev/null || true"
 
 # Wait for a few records, then forget one written a while ago (acknowledged long before).
 victim=
