@@ -300,6 +300,14 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   if (command == MoveCommand::abort) return abort_move(s);
 
   bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
+  // The same move run again after it finished (e.g. ferry was killed after its last step).
+  if ((command == MoveCommand::move || command == MoveCommand::cutover) && s.state.finished &&
+      s.state.request.same_move(request) && !settings.dry_run) {
+    json report = summarize(*s.journal, s.state);
+    report["ok"] = true;
+    report["already_done"] = true;
+    return {ExitCode::ok, report, "ferry: '" + request.instance + "' was already moved to " + request.target + " by move " + s.state.move_id};
+  }
   std::vector<Step> steps;
   std::string name;
   PlanInput in = plan_input(s);

@@ -45,7 +45,12 @@ MoveState read_move_state(const Journal& journal) {
     if (r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate" && journal.is_done(r.step))
       s.last_snapshot = r.data.value("snapshot", s.last_snapshot);
   }
-  if (s.open_plan && pending_steps(journal, *s.open_plan).empty()) s.open_plan.reset();
+  // A move or cutover whose steps are all done is finished, even if ferry was killed before it
+  // could say so.
+  if (s.open_plan && pending_steps(journal, *s.open_plan).empty()) {
+    if (s.open_command == "move" || s.open_command == "cutover") s.finished = true;
+    s.open_plan.reset();
+  }
   return s;
 }
 
