@@ -9,10 +9,10 @@ reset_names "$PDNS" svc www
 cleanup_hooks+=("reset_names '$PDNS' svc www")
 API_KEY_FILE=$FERRY_LAB_PDNS_API_KEY_FILE
 COMMON=(--provider powerdns --api-url "$FERRY_LAB_PDNS_API" --api-key-file "$API_KEY_FILE" --zone "$ZONE"
-  --dns-server "$PDNS" --ttl 2 --verify-timeout 5)
+  --dns-server "$PDNS" --verify-timeout 5)
 
 note "dry run"
-run_ferry dns lower --dry-run --move p1 "${COMMON[@]}" --name svc --name www
+run_ferry dns lower --dry-run --move p1 "${COMMON[@]}" --ttl 4 --name svc --name www
 expect_rc "dry run" 0
 expect_out "shows the PATCH" "PATCH $FERRY_LAB_PDNS_API/api/v1/servers/localhost/zones/ferry.test."
 expect_out "shows the body" '"changetype": "REPLACE"'
@@ -20,9 +20,9 @@ expect_out "hides the API key" "X-API-Key: (from the API key file; not shown)"
 expect_eq "nothing changed" "198.18.0.2/5" "$(answers "svc.$ZONE" A "$PDNS")"
 
 note "lower, wait, switch, finish"
-run_ferry dns lower --move p1 "${COMMON[@]}" --name svc --name www
+run_ferry dns lower --move p1 "${COMMON[@]}" --name svc --name www --ttl 4
 expect_rc "lower" 0
-expect_eq "lowered" "198.18.0.2/2" "$(answers "svc.$ZONE" A "$PDNS")"
+expect_eq "lowered" "198.18.0.2/4" "$(answers "svc.$ZONE" A "$PDNS")"
 run_ferry dns switch --move p1 --new 198.18.0.3 --new 2001:2::3
 expect_rc "early switch refused" 6
 expect_out "it says how long to wait" "wait "
@@ -30,19 +30,19 @@ sleep 5
 run_ferry dns switch --move p1 --new 198.18.0.3 --new 2001:2::3 --json
 expect_rc "switch" 0
 expect_eq "verified on PowerDNS" "127.0.0.1:5303:true" "$(json_field '[.verification.servers[] | "\(.server):\(.ok)"] | join(" ")')"
-expect_eq "svc A switched" "198.18.0.3/2" "$(answers "svc.$ZONE" A "$PDNS")"
-expect_eq "svc AAAA added" "2001:2::3/2" "$(answers "svc.$ZONE" AAAA "$PDNS")"
-expect_eq "www AAAA switched" "2001:2::3/2" "$(answers "www.$ZONE" AAAA "$PDNS")"
 run_ferry dns finish --move p1
 expect_rc "early finish refused" 6
-sleep 2
+expect_eq "svc A switched" "198.18.0.3/4" "$(answers "svc.$ZONE" A "$PDNS")"
+expect_eq "svc AAAA added" "2001:2::3/4" "$(answers "svc.$ZONE" AAAA "$PDNS")"
+expect_eq "www AAAA switched" "2001:2::3/4" "$(answers "www.$ZONE" AAAA "$PDNS")"
+sleep 4
 run_ferry dns finish --move p1
 expect_rc "finish" 0
 expect_eq "TTL restored" "198.18.0.3/5 2001:2::3/5" "$(answers "svc.$ZONE" A "$PDNS") $(answers "svc.$ZONE" AAAA "$PDNS")"
 
 note "abort before the target served"
 reset_names "$PDNS" svc www
-run_ferry dns lower --move p2 "${COMMON[@]}" --record svc=198.18.0.3 --record www=198.18.0.3,2001:2::3
+run_ferry dns lower --move p2 "${COMMON[@]}" --ttl 2 --record svc=198.18.0.3 --record www=198.18.0.3,2001:2::3
 expect_rc "lower" 0
 run_ferry dns switch --move p2 --force
 expect_rc "switch --force (early, with a warning)" 0
@@ -54,7 +54,7 @@ expect_eq "the added AAAA is gone" "/" "$(answers "svc.$ZONE" AAAA "$PDNS")"
 
 note "someone else's change between lower and switch"
 reset_names "$PDNS" svc
-run_ferry dns lower --move p3 "${COMMON[@]}" --name svc
+run_ferry dns lower --move p3 "${COMMON[@]}" --ttl 2 --name svc
 expect_rc "lower" 0
 set_rrset "$PDNS" "svc.$ZONE" 2 A 198.18.0.99
 run_ferry dns switch --move p3 --new 198.18.0.3 --force
