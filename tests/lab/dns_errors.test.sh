@@ -3,7 +3,7 @@
 # timeout: 180
 # Updates that must fail clearly and change nothing: a wrong secret (BADSIG), an unknown key name
 # (BADKEY), the wrong algorithm (BADKEY), an unknown zone, a primary that does not answer
-# (timeout). Each error names the server; both servers' zones stay as they were; the secret is
+# (timeout), a reply without a signature (not trusted). Each error names the server; both servers' zones stay as they were; the secret is
 # in nothing ferry wrote (stdout, stderr, state directory).
 . "$(dirname "$0")/dns_lib.sh"
 reset_names "$PRIMARY" svc
@@ -45,19 +45,36 @@ expect_rc "refused" 1
 expect_out "names the server and the zone" "DNS server 127.0.0.1:5301: does not serve zone nosuch.test."
 unchanged "unknown zone"
 
+# fake_primary MODE: a primary on port 5399 that relays queries to the real one and misbehaves
+# on updates (tests/lab/dns_fake_primary.py); sets fake_pid.
+fake_primary() {
+  coproc FAKE { exec python3 "$TOP/tests/lab/dns_fake_primary.py" "$1" 5399 "$(port_of "$PRIMARY")"; }
+  fake_pid=$FAKE_PID
+  cleanup_hooks+=("kill $fake_pid 2>/dev/null")
+  local ready
+  read -r ready <&"${FAKE[0]}"
+  [ "$ready" = ready ] || fail "the fake primary did not start"
+}
+stop_fake() { kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null || true; }
+
 note "a primary that never answers the update"
-port=5399
-coproc SILENT { exec python3 "$TOP/tests/lab/dns_silent_primary.py" "$port" "$(port_of "$PRIMARY")"; }
-silent_pid=$SILENT_PID
-cleanup_hooks+=("kill $silent_pid 2>/dev/null")
-read -r ready <&"${SILENT[0]}"
-[ "$ready" = ready ] || fail "the silent primary did not start"
-run_ferry dns lower --move e5 "${COMMON[@]}" --primary "127.0.0.1:$port" --key-file "$KEY" --timeout 1
+fake_primary silent
+run_ferry dns lower --move e5 "${COMMON[@]}" --primary 127.0.0.1:5399 --key-file "$KEY" --timeout 1
 expect_rc "timed out" 1
-expect_out "the timeout names the server" "DNS server 127.0.0.1:$port: no answer (timeout)"
+expect_out "the timeout names the server" "DNS server 127.0.0.1:5399: no answer (timeout)"
 expect_out "and says nothing changed" "nothing was changed"
-kill "$silent_pid" 2>/dev/null; wait "$silent_pid" 2>/dev/null || true
+stop_fake
 unchanged "timeout"
+
+note "a reply that is not signed is not trusted"
+fake_primary unsigned
+run_ferry dns lower --move e7 "${COMMON[@]}" --primary 127.0.0.1:5399 --key-file "$KEY"
+expect_rc "untrusted" 1
+expect_out "says the reply had no signature" "DNS server 127.0.0.1:5399 answered the signed update without a signature"
+stop_fake
+jq -e '.lowered_at == null' "$STATE/e7/dns.json" >/dev/null && ok "the lowering is not recorded as done" ||
+  fail "state: $(cat "$STATE/e7/dns.json")"
+unchanged "unsigned reply"
 
 note "a key file ferry cannot read"
 run_ferry dns lower --move e6 "${COMMON[@]}" --key-file "$(keyfile garbage "key \"ferry-key\" { algorithm hmac-sha256; secret \"$SECRET\" };")"
