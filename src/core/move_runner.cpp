@@ -352,6 +352,16 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     if (!s.state.started) return failure(make_error("no move of '" + request.instance + "' is recorded").with_code(ExitCode::usage));
     return execute(s, steps, name);
   }
+  // A new move is checked before anything is written: a refused move leaves no trace.
+  json preflight_done;
+  if (!continuing) {
+    auto findings = run_preflight(s.ctx, PreflightOptions{});
+    if (!settings.json) s.ctx.say("preflight:\n" + format_findings(findings));
+    json f = json::array();
+    for (auto& x : findings) f.push_back(x.to_json());
+    if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", f}});
+    preflight_done = {{"findings", f}};
+  }
   if (auto st = start_new_move_if_needed(s, request); !st) return failure(st.error());
   if (!continuing) {
     in = plan_input(s);
@@ -362,6 +372,12 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     json js = json::array();
     for (auto& st : steps) js.push_back(st.to_json());
     if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}}); !w) return failure(w.error());
+  }
+  if (!preflight_done.is_null()) {
+    maybe_kill("preflight", "before");
+    if (auto w = s.journal->append("begin", "preflight", steps.front().to_json()); !w) return failure(w.error());
+    if (auto w = s.journal->append("done", "preflight", preflight_done); !w) return failure(w.error());
+    maybe_kill("preflight", "after");
   }
   return execute(s, steps, name);
 }

@@ -21,7 +21,8 @@ const std::string& instance_name(const MoveContext& ctx) { return ctx.discovery.
 
 Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
   PreflightOptions opt;
-  opt.continuing = journal.is_done("prepare.send:instance") || journal.last("begin").has_value();
+  for (auto& r : journal.records())
+    if (r.event == "begin" && r.step != "preflight") opt.continuing = true;
   opt.imported = journal.is_done("prepare.import");
   auto findings = run_preflight(ctx, opt);
   if (!ctx.json) ctx.say("preflight:\n" + format_findings(findings));

@@ -63,10 +63,24 @@ no_ferry_children() {
   ok "no process of ferry's is left"
 }
 
-# snapshot_of_state HOST: what preflight must not change (instances' configs, volumes, subvolumes).
+# host_state HOST PREFIX: what preflight must not change: the configs of the instances named
+# PREFIX*, their volumes, every subvolume or dataset of theirs or of ferry's, and holds.
+# (Other tests may use the lab at the same time: only what this test owns is compared.)
 host_state() {
-  local h=$1
-  on_sh "$h" 'for c in lxc incus; do $c query /1.0/instances?recursion=1 | jq -S "[.[] | {name, config, devices, profiles, status}]"; $c storage volume list default --format csv; done;
-    for d in /var/lib/lxd/storage-pools/default /var/lib/incus/storage-pools/default; do btrfs subvolume list -o "$d" 2>/dev/null | awk "{print \$NF}" | sort; done;
-    command -v zfs >/dev/null && zfs list -H -t all -o name,guid,userrefs; true'
+  local h=$1 p=$2
+  on_sh "$h" "for c in lxc incus; do \$c query '/1.0/instances?recursion=1' | jq -S '[.[] | select(.name | startswith(\"$p\")) | {name, config, devices, profiles, status}]'; \$c storage volume list default --format csv | grep '$p' || true; done;
+    for d in /var/lib/lxd/storage-pools/default /var/lib/incus/storage-pools/default; do btrfs subvolume list -o \"\$d\" 2>/dev/null | awk '{print \$NF}' | grep -E '$p|ferry' | sort; done;
+    zfs list -H -t all -o name,guid,userrefs 2>/dev/null | grep -E '$p|ferry'; true"
+}
+
+# forget_ferry_copies NAME...: removes what ferry kept of these instances on both hosts (the last
+# common snapshot it keeps for a move back), so that a test starts and ends clean.
+forget_ferry_copies() {
+  local h n
+  for h in alpha beta; do
+    for n in "$@"; do
+      on_sh "$h" "for d in /var/lib/lxd/storage-pools/default/.ferry /var/lib/incus/storage-pools/default/.ferry; do
+        for s in \$d/*/$n*/*; do [ -e \"\$s\" ] && btrfs subvolume delete \"\$s\" >/dev/null; done; rm -rf \$d/*/$n*; done; true"
+    done
+  done
 }

@@ -7,6 +7,8 @@
 # move is complete and the client lost nothing.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
+forget_ferry_copies t-kill
+cleanup "forget_ferry_copies t-kill"
 
 manager=${KILL_TEST_MANAGER:-lxd}
 name=t-kill

@@ -9,6 +9,8 @@
 # prepare and cutover.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
+forget_ferry_copies t-mv-
+cleanup "forget_ferry_copies t-mv-"
 
 port=18180
 for manager in lxd incus; do

@@ -203,14 +203,11 @@ Result<TargetState> BtrfsDriver::target_state(const TransferContext& ctx, const 
 }
 
 Result<uint64_t> BtrfsDriver::estimate_bytes(const TransferContext& ctx, const Volume& v, const std::string&) {
-  // Size from the subvolume's usage: exact for the first copy, an upper bound for increments.
-  auto out = ctx.source->run({"btrfs", "filesystem", "du", "-s", "--raw", v.source_path});
+  // Size from the subvolume's usage. du, not `btrfs filesystem du`: the latter misses data not
+  // yet written out (delalloc), which a fresh write leaves for up to 30 s.
+  auto out = ctx.source->run({"du", "-s", "-x", "-B1", v.source_path});
   if (!out) return Unexpected{out.error()};
-  std::istringstream in(*out);
-  std::string header, total;
-  std::getline(in, header);
-  in >> total;
-  try { return std::stoull(total); } catch (...) { return uint64_t{0}; }
+  try { return std::stoull(*out); } catch (...) { return uint64_t{0}; }
 }
 
 std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v, const std::string& snap) {

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# labels: lab move ns preflight
+# timeout: 900
+# Each preflight failure is caught before anything changes: ferry exits 3 with a message that
+# says what and how to fix it, and both hosts are exactly as before (instances' configs,
+# volumes, subvolumes). Cases: missing profile on the target, target volume present and not
+# ferry's, not enough space, unknown instance, unreachable host, an unknown volume already
+# waiting in the target's pool.
+. "$(dirname "$0")/ns_lib.sh"
+. "$(dirname "$0")/move_lib.sh"
+forget_ferry_copies t-pre
+cleanup "forget_ferry_copies t-pre"
+
+name=t-pre
+launch_workload lxd alpha $name --port 18195
+pool=/var/lib/lxd/storage-pools/default
+
+# expect_refused WHAT PATTERN ARGS...: ferry move must exit 3, say PATTERN, change nothing.
+expect_refused() {
+  local what=$1 pattern=$2 rc=0
+  shift 2
+  host_state alpha t-pre >"$WORK/alpha.before"
+  host_state beta t-pre >"$WORK/beta.before"
+  ferry move "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  expect_eq "$what: exit code 3 (preflight)" 3 $rc
+  if grep -qiE "$pattern" "$WORK/out" "$WORK/err"; then ok "$what: says /$pattern/"; else fail "$what: no /$pattern/ in: $(cat "$WORK/err")"; fi
+  grep -q "what to do\|fix:" "$WORK/err" && ok "$what: says what to do" || fail "$what: no hint in: $(cat "$WORK/err")"
+  host_state alpha t-pre >"$WORK/alpha.after"
+  host_state beta t-pre >"$WORK/beta.after"
+  if cmp -s "$WORK/alpha.before" "$WORK/alpha.after" && cmp -s "$WORK/beta.before" "$WORK/beta.after"; then
+    ok "$what: nothing changed on either host"
+  else
+    fail "$what: a host changed: $(diff "$WORK/alpha.before" "$WORK/alpha.after"; diff "$WORK/beta.before" "$WORK/beta.after")"
+  fi
+  [ -z "$(ls "$STATE/moves"/*/journal.jsonl 2>/dev/null | xargs -r cat)" ] && ok "$what: nothing journaled" ||
+    fail "$what: ferry journaled a move: $(cat "$STATE"/moves/*/journal.jsonl)"
+}
+
+# 1. A profile the instance uses is missing on the target.
+on alpha lxc profile create t-pre-only >/dev/null
+cleanup "on alpha lxc profile delete t-pre-only"
+on alpha lxc profile add $name t-pre-only >/dev/null
+expect_refused "missing profile" "profile 't-pre-only' does not exist on beta" $name --from alpha --to beta
+on alpha lxc profile remove $name t-pre-only >/dev/null
+
+# 2. The target already has a volume where the instance would go, and it is not ferry's.
+on beta btrfs subvolume create $pool/containers/$name >/dev/null
+expect_refused "foreign target volume" "already exists on beta and is not ferry's" $name --from alpha --to beta
+on beta btrfs subvolume delete $pool/containers/$name >/dev/null
+
+# 3. Not enough space on the target: fill its pool (fallocate is instant), grow the source.
+on alpha lxc exec $name -- dd if=/dev/urandom of=/srv/data/big bs=1M count=150 status=none
+free=$(on beta df -B1 --output=avail $pool | tail -1)
+on beta fallocate -l $((free - 50 * 1024 * 1024)) $pool/filler
+expect_refused "not enough space" "free, the instance needs" $name --from alpha --to beta
+on beta rm -f $pool/filler
+on alpha lxc exec $name -- rm -f /srv/data/big
+
+# 4. Unknown instance; 5. unreachable host.
+expect_refused "unknown instance" "does not exist on alpha" t-no-such-instance --from alpha --to beta
+expect_refused "unreachable host" "cannot connect to no-such-host.invalid" $name --from alpha --to no-such-host.invalid
+
+# 6. A volume the target's manager does not know already waits in its pool: a container whose
+#    database records are gone (as after a lost database), which recover would import too.
+"$LAB/workload" launch --manager lxd beta t-ghost >/dev/null
+on beta lxc stop --force t-ghost
+on beta lxd sql global "DELETE FROM instances WHERE name='t-ghost'" >/dev/null
+on beta lxd sql global "DELETE FROM storage_volumes WHERE name='t-ghost'" >/dev/null
+cleanup "on beta btrfs subvolume delete $pool/containers/t-ghost"
+expect_refused "unknown volume waiting" "volumes its manager does not know.*t-ghost" $name --from alpha --to beta
+finish
