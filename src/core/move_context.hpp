@@ -33,6 +33,7 @@ struct MoveContext {
   Discovery discovery;
   bool json = false;
   bool verbose = false;
+  bool parallel = false;  // several steps run at once: no progress bars
 
   storage::TransferContext transfer_context() const;
   // Progress and notes for humans go to stderr (stdout stays clean for --json).

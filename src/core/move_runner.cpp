@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 #include <ctime>
 #include <fmt/core.h>
 
@@ -131,37 +132,64 @@ json summarize(const Journal& journal, const MoveState& state) {
 }
 
 // Executes steps in order, journaling around each. Rolls back a failed cutover.
+// A failed step: journaled; during the outage the source is started again.
+CommandOutcome step_failed(Session& s, const Step& step, Error e) {
+  auto& journal = *s.journal;
+  (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
+  bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.start-target");
+  bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.start-target");
+  if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
+    auto rb = roll_back_to_source(s.ctx, journal);
+    (void)journal.append("reset", "cutover.");
+    (void)journal.append("rolled_back", "", {{"reason", e.what}, {"actions", rb ? *rb : rb.error().what}});
+    e.what = "the move failed before the switch: " + e.what;
+    e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
+             ". The target copy is kept: run the same command again to retry, or `ferry abort`";
+    if (rb) e.code = ExitCode::rolled_back;
+  }
+  return failure(e, summarize(journal, read_move_state(journal)));
+}
+
+// Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
+// run at the same time, each over its own connection: the outage waits for the slowest only.
 CommandOutcome execute(Session& s, const std::vector<Step>& steps, const std::string& command) {
   auto& journal = *s.journal;
-
-  for (auto& step : steps) {
-    if (journal.is_done(step.id)) continue;
+  for (size_t i = 0; i < steps.size();) {
+    size_t group_end = i + 1;
+    while (steps[i].kind == StepKind::send && group_end < steps.size() && steps[group_end].kind == StepKind::send &&
+           steps[group_end].snapshot == steps[i].snapshot)
+      ++group_end;
+    std::vector<const Step*> group;
+    for (size_t k = i; k < group_end; ++k)
+      if (!journal.is_done(steps[k].id)) group.push_back(&steps[k]);
+    i = group_end;
+    if (group.empty()) continue;
     if (exec::interrupted()) return failure(make_error("interrupted").with_code(ExitCode::interrupted), summarize(journal, s.state));
-    maybe_kill(step.id, "before");
-    if (!s.ctx.json) s.ctx.say(step.title);
-    if (auto w = journal.append("begin", step.id, step.to_json()); !w) return failure(w.error());
-    auto started = std::chrono::steady_clock::now();
-    auto result = execute_step(s.ctx, journal, step);
-    if (!result) {
-      Error e = result.error();
-      (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
-      bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.start-target");
-      bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.start-target");
-      if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
-        auto rb = roll_back_to_source(s.ctx, journal);
-        (void)journal.append("reset", "cutover.");
-        (void)journal.append("rolled_back", "", {{"reason", e.what}, {"actions", rb ? *rb : rb.error().what}});
-        e.what = "the move failed before the switch: " + e.what;
-        e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
-                 ". The target copy is kept: run the same command again to retry, or `ferry abort`";
-        if (rb) e.code = ExitCode::rolled_back;
-      }
-      return failure(e, summarize(journal, read_move_state(journal)));
+    for (auto* step : group) {
+      maybe_kill(step->id, "before");
+      if (!s.ctx.json) s.ctx.say(step->title);
+      if (auto w = journal.append("begin", step->id, step->to_json()); !w) return failure(w.error());
     }
-    json data = *result;
-    data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (auto w = journal.append("done", step.id, data); !w) return failure(w.error());
-    maybe_kill(step.id, "after");
+    auto started = std::chrono::steady_clock::now();
+    std::vector<Result<json>> results;
+    if (group.size() == 1) {
+      results.push_back(execute_step(s.ctx, journal, *group.front()));
+    } else {
+      s.ctx.parallel = true;  // no progress bars drawn over each other
+      std::vector<std::future<Result<json>>> running;
+      for (auto* step : group)
+        running.push_back(std::async(std::launch::async, [&s, &journal, step] { return execute_step(s.ctx, journal, *step); }));
+      for (auto& f : running) results.push_back(f.get());
+      s.ctx.parallel = false;
+    }
+    for (size_t k = 0; k < group.size(); ++k)
+      if (!results[k]) return step_failed(s, *group[k], results[k].error());
+    for (size_t k = 0; k < group.size(); ++k) {
+      json data = *results[k];
+      data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (auto w = journal.append("done", group[k]->id, data); !w) return failure(w.error());
+      maybe_kill(group[k]->id, "after");
+    }
   }
   if (command == "move" || command == "cutover") (void)journal.append("finished", "");
   s.state = read_move_state(journal);

@@ -1,9 +1,5 @@
 #include "dns/dns_state.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -173,56 +169,17 @@ Result<std::optional<DnsState>> load_state(const std::string& path) {
   return std::optional<DnsState>(std::move(*state));
 }
 
-namespace {
-
-Unexpected io_error(const std::string& what, const std::string& path) {
-  return fail(make_error(fmt::format("cannot {} {}", what, path), std::strerror(errno)));
-}
-
-}  // namespace
-
 Status save_state(const std::string& path, const DnsState& state) {
-  const fs::path target(path);
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) return fail(make_error(fmt::format("cannot create {}", target.parent_path().string()), ec.message()));
-  const std::string text = state_to_json(state).dump(2) + "\n";
-  const std::string temp = path + ".tmp";
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.valid()) return io_error("create", temp);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("write", temp);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return io_error("fsync", temp);
-  fd.reset();
-  if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("rename over", path);
-  Fd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.valid()) ::fsync(dir.get());
-  return {};
+  FERRY_TRY(make_dirs(fs::path(path).parent_path().string()));
+  return write_file_atomic(path, state_to_json(state).dump(2) + "\n");
 }
 
 Result<StateLock> StateLock::acquire(const std::string& state_file) {
   const fs::path dir = fs::path(state_file).parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return fail(make_error(fmt::format("cannot create {}", dir.string()), ec.message()));
-  const std::string lock_path = (dir / "dns.lock").string();
-  Fd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd.valid()) return io_error("open", lock_path);
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK)
-      return fail(make_error(fmt::format("another ferry is working on the DNS of this move ({})", lock_path))
-                      .with_hint("wait for it to finish")
-                      .with_code(ExitCode::locked));
-    return io_error("lock", lock_path);
-  }
-  return StateLock(std::move(fd));
+  FERRY_TRY(make_dirs(dir.string()));
+  auto lock = LockFile::acquire((dir / "dns.lock").string(), "the DNS steps of move " + dir.filename().string());
+  if (!lock) return fail(lock.error());
+  return StateLock(std::move(*lock));
 }
 
 double now_seconds() {

@@ -10,7 +10,7 @@
 
 #include "dns/record_set.hpp"
 #include "util/error.hpp"
-#include "util/fd.hpp"
+#include "util/files.hpp"
 
 namespace ferry::dns {
 
@@ -64,7 +64,8 @@ std::string state_path(const std::string& state_dir, const std::string& move);  
 
 // Missing file: an empty optional (no DNS step ran for this move yet).
 Result<std::optional<DnsState>> load_state(const std::string& path);
-// Temp file in the same directory, fsync, rename over PATH, fsync the directory.
+// Temp file in the same directory, fsync, rename over PATH, fsync the directory
+// (util/files.hpp write_file_atomic).
 Status save_state(const std::string& path, const DnsState& state);
 
 // An exclusive lock on <dir>/dns.lock while a DNS step runs; fails at once if another ferry holds it.
@@ -75,8 +76,8 @@ class StateLock {
   StateLock& operator=(StateLock&&) = default;
 
  private:
-  explicit StateLock(Fd fd) : fd_(std::move(fd)) {}
-  Fd fd_;
+  explicit StateLock(LockFile lock) : lock_(std::move(lock)) {}
+  LockFile lock_;
 };
 
 // Seconds since the epoch, as stored in the state file.

@@ -17,7 +17,7 @@ start_client() {
   rm -f "$WORK/client-stop"
   "$LAB/client" --verbose --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
   CLIENT_PID=$!
-  cleanup "kill $CLIENT_PID"
+  cleanup "kill $CLIENT_PID 2>/dev/null || true"
 }
 point_client() { echo "$1" >"$CLIENT_URL_FILE"; }
 # stop_client: stops the client and sets CLIENT_REPORT (not in $(...): wait needs this shell).
