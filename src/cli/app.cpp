@@ -4,6 +4,7 @@
 
 #include "cli/global_options.hpp"
 #include "exec/interrupt.hpp"
+#include "util/error.hpp"
 
 namespace ferry::cli {
 
@@ -20,7 +21,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help and version exit 0; every other parse error is a usage error: exit code 2.
+    int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
   return exit_code;
 }

@@ -39,7 +39,10 @@ take_snapshot() {
 restart_daemon() {
   local host=$1 manager=$2 t0=$EPOCHREALTIME
   trap 'note "restarted $manager on $host in $(elapsed_since $t0) s"; trap - RETURN' RETURN
-  if [ "$manager" = lxd ]; then
+  if [ "${FERRY_LAB_TIER:-ns}" = zfs ]; then  # the VMs run their daemons under systemd
+    local unit=$([ "$manager" = lxd ] && echo lxd || echo incus) daemon=$([ "$manager" = lxd ] && echo lxd || echo incusd)
+    on_sh "$host" "pkill -9 -x $daemon; sleep 1; systemctl reset-failed $unit; systemctl start $unit; $([ "$manager" = lxd ] && echo lxd waitready || echo incus admin waitready) --timeout 120"
+  elif [ "$manager" = lxd ]; then
     on_sh "$host" 'pkill -9 -x lxd; sleep 0.5; setsid lxd --group root --logfile /var/log/lxd/lxd.log </dev/null >/var/log/lxd/daemon.out 2>&1 & lxd waitready --timeout 60'
   else
     on_sh "$host" 'pkill -9 -x incusd; sleep 0.5; setsid /usr/libexec/incus/incusd --group root --logfile /var/log/incus/incusd.log </dev/null >/var/log/incus/daemon.out 2>&1 & incus admin waitready --timeout 60'

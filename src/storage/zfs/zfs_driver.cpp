@@ -51,7 +51,8 @@ Result<std::vector<std::string>> send_flags(const exec::Host& source, const std:
 
 // Locally set properties that a plain (non -R/-p) stream does not carry and LXD relies on.
 Result<std::vector<std::string>> carried_properties(const exec::Host& source, const std::string& ds) {
-  auto out = source.run({"zfs", "get", "-H", "-p", "-s", "local", "-o", "property,value",
+  // Not -p: "none" must stay "none" (as a number, 0, recv refuses it for quotas).
+  auto out = source.run({"zfs", "get", "-H", "-s", "local", "-o", "property,value",
                          "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime", ds});
   if (!out) return Unexpected{out.error()};
   std::vector<std::string> args;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# labels: lab move zfs
+# timeout: 1500
+# ferry move on the zfs tier (OpenZFS in two VMs), with LXD and with Incus: a running busybox
+# service with two instance snapshots, a custom volume and a second profile moves from alpha to
+# beta while the lab client writes to it. Nothing acknowledged is lost; the snapshots arrive
+# (lxc info on beta), matched by GUID; ferry's kept snapshot is held on both sides; the source
+# is stopped with autostart off and stays stopped when its daemon restarts.
+. "$(dirname "$0")/zfs_lib.sh"
+. "$(dirname "$0")/move_lib.sh"
+
+port=18280
+for manager in ${ZFS_MOVE_MANAGERS:-lxd incus}; do
+  cli=$(manager_cli $manager)
+  name=t-zmv-$manager
+  vol=t-zmv-vol-$manager
+  root=$([ $manager = lxd ] && echo tank/lxd || echo tank/incus)
+  for h in alpha beta; do
+    on "$h" "$cli" profile create ferry-web >/dev/null 2>&1 || true
+  done
+  launch_workload $manager alpha $name --port $port --volume $vol
+  # ferry keeps (and holds) the last common snapshot for a move back: cleanup drops it first.
+  cleanup "ferry cleanup $name --from alpha --to beta; '$LAB/workload' delete --tier zfs --manager $manager --volume $vol beta $name; '$LAB/workload' delete --tier zfs --manager $manager --volume $vol alpha $name"
+  on alpha "$cli" profile add $name ferry-web >/dev/null
+  take_snapshot alpha $manager $name s1
+  take_snapshot alpha $manager $name s2
+  start_client "http://$ALPHA:$port"
+  sleep 2
+  t0=$EPOCHREALTIME
+  if ferry move $name --from alpha --to beta --json >"$WORK/move.json" 2>"$WORK/move.err"; then
+    ok "$manager: ferry move exited 0"
+  else
+    cat "$WORK/move.err"; fail "$manager: ferry move failed"
+  fi
+  note "$manager: ferry move took $(elapsed_since "$t0") s: $(cat "$WORK/move.json")"
+  point_client "http://$BETA:$port"
+  stop_client
+  note "client: $CLIENT_REPORT"
+  expect_json "$manager: nothing acknowledged was lost" '.lost == 0 and .acknowledged > 10' "$CLIENT_REPORT"
+  expect_json "$manager: served by beta at the end" ".final_target == \"$BETA:$port\"" "$CLIENT_REPORT"
+  expect_eq "$manager: runs on beta" Running "$(instance_field beta $manager $name .status)"
+  snaps=$(on beta "$cli" query /1.0/instances/$name/snapshots | jq -r '.[]' | sed 's#.*/##' | sort | tr '\n' ' ')
+  expect_eq "$manager: both snapshots in $cli info on beta" "s1 s2 " "$snaps"
+  for s in snapshot-s1 snapshot-s2; do
+    a=$(on alpha zfs get -H -o value guid $root/containers/$name@$s)
+    b=$(on beta zfs get -H -o value guid $root/containers/$name@$s)
+    expect_eq "$manager: @$s has the same GUID on both hosts" "$a" "$b"
+  done
+  kept=$(on beta zfs list -H -t snapshot -o name -d 1 $root/containers/$name | grep -c '@ferry-' || true)
+  expect_eq "$manager: one ferry snapshot kept on beta" 1 "$kept"
+  holds=$(on beta sh -c "zfs list -H -t snapshot -o name -d 1 $root/containers/$name | grep @ferry- | xargs zfs holds -H" | awk '{print $2}')
+  expect_eq "$manager: it is held by ferry" ferry "$holds"
+  expect_eq "$manager: the volume is attached on beta" "$vol" "$(instance_field beta $manager $name '.devices | to_entries[] | select(.value.pool) | .value.source')"
+  expect_eq "$manager: the target dataset is not mounted by zfs" noauto "$(on beta zfs get -H -o value canmount $root/containers/$name)"
+  expect_eq "$manager: the source is stopped" Stopped "$(instance_field alpha $manager $name .status)"
+  expect_eq "$manager: the source has autostart off" false "$(instance_field alpha $manager $name '.config["boot.autostart"]')"
+  restart_daemon alpha $manager
+  sleep 3
+  expect_eq "$manager: the source stays stopped when its daemon restarts" Stopped "$(instance_field alpha $manager $name .status)"
+  no_ferry_children
+  port=$((port + 1))
+done
+finish
