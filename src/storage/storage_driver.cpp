@@ -2,6 +2,7 @@
 
 #include "storage/btrfs/btrfs_driver.hpp"
 #include "storage/zfs/zfs_driver.hpp"
+#include "ui/progress.hpp"
 
 namespace ferry::storage {
 
@@ -15,6 +16,32 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {
   if (driver == "zfs") return std::make_unique<zfs::ZfsDriver>();
   if (driver == "btrfs") return std::make_unique<btrfs::BtrfsDriver>();
   return nullptr;
+}
+
+Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
+                                          uint64_t expected_bytes,
+                                          const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
+                                          const std::string& retry) {
+  spec.target = ctx.target_from_source;
+  ui::ProgressLine bar(label, expected_bytes, ctx.show_progress);
+  uint64_t bytes = 0;
+  spec.on_line = [&](std::string_view line) {
+    if (auto b = parse_bytes(line)) {
+      bytes = *b;
+      bar.update(bytes);
+    }
+  };
+  auto r = exec::run_stream(*ctx.source, spec);
+  if (!r) return Unexpected{r.error()};
+  if (!r->ok()) {
+    Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));
+    e.command = exec::stream_command_line(spec);
+    if (r->interrupted) e.code = ExitCode::interrupted;
+    e.hint = "run the same ferry command again: " + retry;
+    return fail(e.on(ctx.source->name()));
+  }
+  bar.finish(std::max(bytes, expected_bytes));
+  return TransferStats{std::max(bytes, expected_bytes), r->seconds, 1, false};
 }
 
 }  // namespace ferry::storage

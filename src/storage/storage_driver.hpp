@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exec/host.hpp"
+#include "exec/stream.hpp"
 #include "storage/volume.hpp"
 #include "util/error.hpp"
 
@@ -65,5 +66,12 @@ std::string volume_path(const std::string& driver, const std::string& pool_root,
                         const std::string& volume_name);
 
 std::unique_ptr<StorageDriver> make_driver(const std::string& driver);
+
+// Runs one stream of a transfer with a progress line; `parse_bytes` reads the byte count from
+// a line the stages print. A failed stream becomes an Error naming the command and `retry`.
+Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
+                                          uint64_t expected_bytes,
+                                          const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
+                                          const std::string& retry);
 
 }  // namespace ferry::storage

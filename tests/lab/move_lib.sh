@@ -15,7 +15,7 @@ start_client() {
   CLIENT_URL_FILE=$WORK/client-url
   echo "$1" >"$CLIENT_URL_FILE"
   rm -f "$WORK/client-stop"
-  "$LAB/client" --verbose --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
+  "$LAB/client" --verbose --timeout 2 --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
   CLIENT_PID=$!
   cleanup "kill $CLIENT_PID 2>/dev/null || true"
 }

@@ -92,28 +92,12 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
   // btrfs send reports no progress: dd counts the bytes as they pass (and paces with pv).
   spec.throttle = ctx.bwlimit.empty() ? std::vector<std::string>{"dd", "bs=1M", "status=progress"}
                                       : std::vector<std::string>{"pv", "-f", "-b", "-n", "-i", "1", "-L", ctx.bwlimit};
-  spec.target = ctx.target_from_source;
   spec.recv = {"btrfs", "receive", hop.receive_dir};
-  ui::ProgressLine bar(label, 0, ctx.show_progress);
-  uint64_t bytes = 0;
-  spec.on_line = [&](std::string_view line) {
-    auto b = ctx.bwlimit.empty() ? parse_dd_bytes(line) : parse_dd_bytes(std::string(line) + " bytes");
-    if (b) {
-      bytes = *b;
-      bar.update(bytes);
-    }
-  };
-  auto r = exec::run_stream(*ctx.source, spec);
-  if (!r) return Unexpected{r.error()};
-  if (!r->ok()) {
-    Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));
-    e.command = exec::stream_command_line(spec);
-    if (r->interrupted) e.code = ExitCode::interrupted;
-    e.hint = "run the same ferry command again: the subvolume is sent again";
-    return fail(e.on(ctx.source->name()));
-  }
-  bar.finish(bytes);
-  return TransferStats{bytes, r->seconds, 1, false};
+  bool with_pv = !ctx.bwlimit.empty();
+  return run_transfer_stream(
+      ctx, spec, label, 0,
+      [with_pv](std::string_view line) { return with_pv ? parse_dd_bytes(std::string(line) + " bytes") : parse_dd_bytes(line); },
+      "the subvolume is sent again");
 }
 
 // Names in a directory in creation order (btrfs keeps each subvolume's birth time).

@@ -92,26 +92,8 @@ std::vector<std::string> recv_argv(const std::string& ds, bool full, bool rollba
 Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                               uint64_t expected) {
   if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
-  spec.target = ctx.target_from_source;
-  ui::ProgressLine bar(label, expected, ctx.show_progress);
-  uint64_t done_bytes = 0;
-  spec.on_line = [&](std::string_view line) {
-    if (auto b = parse_send_progress(line)) {
-      done_bytes = *b;
-      bar.update(done_bytes);
-    }
-  };
-  auto r = exec::run_stream(*ctx.source, spec);
-  if (!r) return Unexpected{r.error()};
-  if (!r->ok()) {
-    Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));
-    e.command = exec::stream_command_line(spec);
-    if (r->interrupted) e.code = ExitCode::interrupted;
-    e.hint = "run the same ferry command again: it resumes the stream from where it stopped";
-    return fail(e.on(ctx.source->name()));
-  }
-  bar.finish(std::max(done_bytes, expected));
-  return TransferStats{std::max(done_bytes, expected), r->seconds, 1, false};
+  return run_transfer_stream(ctx, spec, label, expected, parse_send_progress,
+                             "it resumes the stream from where it stopped");
 }
 
 Status hold(const exec::Host& host, const std::string& snapshot) {
