@@ -83,7 +83,7 @@ forget_ferry_copies() {
   for h in alpha beta; do
     for n in "$@"; do
       on_sh "$h" "for d in /var/lib/lxd/storage-pools/default/.ferry /var/lib/incus/storage-pools/default/.ferry; do
-        for s in \$d/*/$n*/*; do [ -e \"\$s\" ] && btrfs subvolume delete \"\$s\" >/dev/null; done; rm -rf \$d/*/$n*; done; true"
+        for s in \$d/*/*$n*/*; do [ -e \"\$s\" ] && btrfs subvolume delete \"\$s\" >/dev/null; done; rm -rf \$d/*/*$n*; done; true"
     done
   done
 }

@@ -18,7 +18,7 @@ launch_workload $manager alpha $name --port $port --volume $vol
 cleanup "'$LAB/workload' delete --manager $manager --volume $vol beta $name"
 take_snapshot alpha $manager $name s1
 
-plan=$(ferry plan $name --from alpha --to beta --json)
+plan=$(ferry plan $name --from alpha --to beta --json) || die "ferry plan failed: $plan"
 steps=$(jq -r '.steps[].id' <<<"$plan")
 count=$(wc -l <<<"$steps")
 [ "$count" -ge 15 ] && ok "the plan has $count steps" || die "the plan has only $count steps: $plan"
