@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Stage 1 of the zfs tier's image (slow: ~6 min, mostly zfs-dkms): a Debian 12 rootfs with every
+# Stage 1 of the zfs tier's image (slow: minutes, mostly zfs-dkms): a Debian 12 rootfs with every
 # package the VMs need. Run by lab/zfs/image, in a private mount namespace, as
 #   base.sh ROOTFS MIRROR LOG_DIR
 # Its hash (this file) keys the cached rootfs; stage 2 (configure.sh) builds on it.
 set -euo pipefail
 root=$1 mirror=$2 logs=$3
 SUITE=bookworm
-BASE_INCLUDE=systemd-sysv,udev,openssh-server,iproute2,kmod,linux-image-amd64
+BASE_INCLUDE=systemd-sysv,udev,openssh-server,iproute2,kmod
+KERNEL=(linux-image-amd64 linux-headers-amd64)
 PACKAGES=(zfs-dkms zfsutils-linux lxd dnsmasq-base nftables btrfs-progs)
 BACKPORTS=(incus-base incus-client)
 
@@ -32,6 +33,12 @@ deb $mirror $SUITE-backports main contrib
 SRC
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"   # no daemon starts in the chroot
 chmod +x "$root/usr/sbin/policy-rc.d"
+# During the build only: no fsync per file (a lost build is simply redone).
+echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/ferry-lab-build"
+# Before the kernel arrives: a small initramfs. With the default (MODULES=most) each of the
+# several initramfs runs the packages trigger takes ~80 s here; the VMs need 3 modules.
+mkdir -p "$root/etc/initramfs-tools/conf.d"
+printf 'MODULES=list\nCOMPRESS=gzip\n' >"$root/etc/initramfs-tools/conf.d/ferry-lab.conf"
 cp /etc/resolv.conf "$root/etc/resolv.conf"   # for apt, during the build only
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
@@ -43,11 +50,12 @@ apt_install() {
     die "$logs/apt.log" "apt-get install $*"
 }
 
-kver=$(ls "$root/lib/modules" | sort -V | tail -n1)
-stage "linux-headers-$kver"
+stage "kernel and its headers"
 inchroot apt-get update -q >>"$logs/apt.log" 2>&1 || die "$logs/apt.log" "apt-get update"
-apt_install "linux-headers-$kver"
-done_stage headers
+apt_install "${KERNEL[@]}"
+kver=$(ls "$root/lib/modules" | sort -V | tail -n1)
+[ -d "$root/usr/src/linux-headers-$kver" ] || die "$logs/apt.log" "linux-headers for $kver"
+done_stage kernel
 
 stage "zfs-dkms (builds the module for $kver)"
 apt_install zfs-dkms zfsutils-linux
@@ -61,6 +69,6 @@ apt_install -t "$SUITE-backports" "${BACKPORTS[@]}"
 done_stage lxd+incus
 
 inchroot apt-get clean
-rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d"
+rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root/etc/dpkg/dpkg.cfg.d/ferry-lab-build"
 : >"$root/etc/resolv.conf"
 echo "$kver" >"$root/etc/ferry-lab-kernel"

@@ -44,16 +44,18 @@ HOSTS
 inchroot systemctl enable ferry-lab-seed.service ferry-lab-import.service systemd-networkd.service \
   >/dev/null 2>&1
 # Quiet when idle and quick to boot under TCG: no timers, no boot-time dkms run, no ZFS event
-# daemon, no udev settle (ferry-lab-import waits for its one disk instead), no gettys.
+# daemon, no zvol wait or NFS shares, no udev settle (ferry-lab-import waits for its one disk
+# instead), no gettys.
 inchroot systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer dkms.service zfs-zed.service \
+  zfs-share.service zfs-volume-wait.service \
   zfs-import-cache.service zfs-import-scan.service systemd-udev-settle.service \
   systemd-networkd-wait-online.service serial-getty@ttyS0.service getty@tty1.service \
   >/dev/null 2>&1
 
-# A small initramfs: the root disk's drivers only (the chroot would otherwise pack "most" of
-# the kernel's modules, 37 MB, and btrfs-progs' hook loads btrfs and benchmarks raid6 at boot).
-sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+# A small initramfs (MODULES=list, set by base.sh): the root disk's drivers only. Without it
+# the chroot packs "most" of the kernel's modules (37 MB); btrfs-progs' hook would load btrfs
+# and benchmark raid6 at every boot.
 printf '%s\n' virtio_pci virtio_blk ext4 crc32c_generic >"$root/etc/initramfs-tools/modules"
 for f in /usr/share/initramfs-tools/hooks/btrfs /usr/share/initramfs-tools/scripts/local-premount/btrfs; do
   [ -e "$root$f" ] && inchroot dpkg-divert --quiet --local --rename --add "$f"
