@@ -45,9 +45,11 @@ inchroot systemctl enable ferry-lab-seed.service ferry-lab-import.service system
   >/dev/null 2>&1
 # Quiet when idle and quick to boot under TCG: no timers, no boot-time dkms run, no ZFS event
 # daemon, no zvol wait or NFS shares, no udev settle (ferry-lab-import waits for its one disk
-# instead), no gettys.
+# instead), no gettys, no managers' "activate if needed" checks (both daemons start anyway,
+# and the VMs are never shut down cleanly: lab/zfs/down kills them).
 inchroot systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
   e2scrub_all.timer e2scrub_reap.service fstrim.timer dkms.service zfs-zed.service \
+  lxd-containers.service incus-startup.service \
   zfs-share.service zfs-volume-wait.service \
   zfs-import-cache.service zfs-import-scan.service systemd-udev-settle.service \
   systemd-networkd-wait-online.service serial-getty@ttyS0.service getty@tty1.service \
