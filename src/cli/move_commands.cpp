@@ -1,4 +1,5 @@
 // `ferry plan|move|prepare|sync|cutover|status|abort|cleanup INSTANCE --from SRC --to DST`.
+#include <map>
 #include <memory>
 
 #include "cli/global_options.hpp"
@@ -21,14 +22,48 @@ const MoveCommandSpec kCommands[] = {
     {"prepare", core::MoveCommand::prepare,
      "Seed copy while the instance runs, then import it on the target, stopped, autostart off"},
     {"sync", core::MoveCommand::sync, "One incremental catch-up while the instance runs (repeatable)"},
+    {"try", core::MoveCommand::trial,
+     "Trial boot of the target copy with its network detached: check it, stop it, measure start and stop"},
     {"cutover", core::MoveCommand::cutover,
      "Stop on the source, send the final increment, start on the target (rolls back on failure)"},
     {"status", core::MoveCommand::status, "Show where the move of an instance stands"},
     {"abort", core::MoveCommand::abort,
      "Go back to the source: start it if ferry stopped it, remove ferry's copy from the target"},
+    {"finish", core::MoveCommand::finish,
+     "After the TTL window: remove the old host's forwarding (and restore the DNS TTL if ferry switched names)"},
     {"cleanup", core::MoveCommand::cleanup,
      "After a move: remove the last common snapshot and holds too (a move back is then a full copy)"},
 };
+
+const std::map<std::string, core::ConsistencyMode> kModes = {{"clean", core::ConsistencyMode::clean},
+                                                     {"crash", core::ConsistencyMode::crash}};
+
+// The outage and the switch (issue 6): budget, mode, trial, hooks, health gate, forwarding, DNS.
+void add_outage_options(CLI::App& cmd, core::MoveRequest& r) {
+  cmd.add_option_function<std::string>(
+         "--mode", [&r](const std::string& v) { r.mode = kModes.at(v); },
+         "clean (default): stop the service; crash: freeze, snapshot, kill every task (crash-consistent)")
+      ->check(CLI::IsMember({"clean", "crash"}));
+  cmd.add_option("--max-downtime", r.max_downtime, "Seconds of outage to aim for: pre-copy until the prediction fits")
+      ->capture_default_str();
+  cmd.add_option("--max-rounds", r.max_rounds, "Pre-copy rounds at most before ferry asks you")->capture_default_str();
+  cmd.add_flag("--cutover-anyway", r.cutover_anyway, "Cut over even if the predicted outage exceeds the budget");
+  cmd.add_flag("!--no-try", r.trial, "Skip the trial boot of the target copy before the outage");
+  cmd.add_option("--try-check", r.try_check, "Command run inside the trial boot (default: init reached its running state)");
+  cmd.add_option("--before-stop", r.before_stop, "Command run inside the instance on the source before the stop");
+  cmd.add_option("--after-start", r.after_start, "Command run inside the instance on the target after the start");
+  cmd.add_option("--hook-timeout", r.hook_timeout, "Seconds each hook may take")->capture_default_str();
+  cmd.add_option("--health", r.health,
+                 "Health gate before the switch: http(s)://NAME[:PORT]/PATH (sent to --target-address) or tcp:PORT");
+  cmd.add_option("--health-status", r.health_status, "The HTTP status the health check expects")->capture_default_str();
+  cmd.add_option("--health-timeout", r.health_timeout, "Seconds the target has to pass the health check")->capture_default_str();
+  cmd.add_option("--source-address", r.source_address, "The service's address on the old host (forwarding)");
+  cmd.add_option("--target-address", r.target_address, "The service's address on the new host (health check, forwarding)");
+  cmd.add_flag("!--no-forward", r.forward, "Do not forward the old address's ports to the new host after the switch");
+  cmd.add_option("--forward-port", r.forward_ports, "A TCP port to forward (default: the instance's proxy devices' ports)");
+  cmd.add_option("--dns", r.dns_file, "Migration file whose [dns] table names the records to switch after the health gate")
+      ->check(CLI::ExistingFile);
+}
 
 }  // namespace
 
@@ -53,6 +88,7 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
                   "Throw away what a start of the target copy wrote since ferry imported it");
     cmd->add_option("--precopy-rounds", request->precopy_rounds, "Incremental syncs while running, before the stop")
         ->capture_default_str();
+    add_outage_options(*cmd, *request);
     cmd->callback([&options, exit_code, request, command = spec.command]() {
       core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
                                  options.ssh_config};

@@ -34,6 +34,7 @@ struct MoveContext {
   bool json = false;
   bool verbose = false;
   bool parallel = false;  // several steps run at once: no progress bars
+  std::string state_dir;  // ferry's state (the DNS state of the move lives below it)
 
   storage::TransferContext transfer_context() const;
   // Progress and notes for humans go to stderr (stdout stays clean for --json).

@@ -2,10 +2,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace ferry::core {
+
+// How the outage begins: `clean` stops the service; `crash` freezes it, snapshots, and kills
+// every task before any can run again (the target boots from a crash-consistent image).
+enum class ConsistencyMode { clean, crash };
 
 struct MoveRequest {
   std::string instance;
@@ -18,7 +23,28 @@ struct MoveRequest {
   int stop_timeout = 60;            // seconds for a clean stop
   bool force_stop = false;          // kill the instance if it does not stop in time
   bool discard_target_changes = false;
-  int precopy_rounds = 1;           // incremental syncs while running, before the stop
+  int precopy_rounds = 1;           // at least this many incremental syncs while running
+
+  // The outage.
+  ConsistencyMode mode = ConsistencyMode::clean;
+  double max_downtime = 10;         // seconds; pre-copy rounds go on until the prediction fits
+  int max_rounds = 8;               // pre-copy rounds at most before ferry asks the operator
+  bool cutover_anyway = false;      // cut over even if the prediction does not fit
+  bool trial = true;                // boot the target copy once before the outage (`ferry try`)
+  std::string try_check;            // command run inside the trial boot (default: init is up)
+  std::string before_stop;          // command run inside the instance on the source before the stop
+  std::string after_start;          // command run inside the instance on the target after the start
+  int hook_timeout = 60;
+
+  // The switch.
+  std::string health;               // http(s)://NAME[:PORT]/PATH or tcp:PORT: probed at the target
+  int health_status = 200;
+  double health_timeout = 30;       // seconds for the target to pass the health check
+  std::string source_address;       // the service's address on the old host (forwarding)
+  std::string target_address;       // the service's address on the new host (health, forwarding)
+  bool forward = true;              // forward the old address's ports to the new one after the switch
+  std::vector<int> forward_ports;   // default: the ports of the instance's proxy devices
+  std::string dns_file;             // migration file with a [dns] table: the names to switch
 
   // The parts that identify a move: a rerun with other values is a different move.
   bool same_move(const MoveRequest& other) const;
@@ -27,6 +53,9 @@ struct MoveRequest {
   std::string effective_target_from_source() const {
     return target_from_source.empty() ? target : target_from_source;
   }
+  bool crash() const { return mode == ConsistencyMode::crash; }
 };
+
+std::string to_string(ConsistencyMode mode);
 
 }  // namespace ferry::core

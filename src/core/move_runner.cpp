@@ -10,6 +10,8 @@
 
 #include "core/journal.hpp"
 #include "core/move_context.hpp"
+#include "core/move_report.hpp"
+#include "core/outage_steps.hpp"
 #include "core/move_state.hpp"
 #include "core/preflight.hpp"
 #include "core/steps.hpp"
@@ -61,6 +63,7 @@ Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const 
   auto s = std::make_unique<Session>(Session{
       MoveContext{request, exec::Host::local(settings.verbose), exec::Host::local(settings.verbose), {}, {}, nullptr, {}, settings.json, settings.verbose},
       std::nullopt, std::nullopt, {}});
+  s->ctx.state_dir = settings.state_dir;
   exec::SshSettings ssh{settings.ssh_config, settings.verbose};
   if (request.source != "local") s->ctx.source = exec::Host::remote(request.source, ssh);
   if (request.target != "local") s->ctx.target = exec::Host::remote(request.target, ssh);
@@ -108,27 +111,66 @@ PlanInput plan_input(const Session& s) {
   in.next_sequence = s.state.next_sequence;
   in.first_round = s.state.rounds_done + 1;
   in.precopy_rounds = s.ctx.request.precopy_rounds;
+  auto& r = s.ctx.request;
+  in.trial = r.trial;
+  in.crash = r.crash();
+  in.before_stop = !r.before_stop.empty();
+  in.after_start = !r.after_start.empty();
+  in.health = !r.health.empty();
+  in.forward = planned_forwarding(s.ctx).has_value();
+  in.dns = !r.dns_file.empty();
   return in;
 }
 
-json summarize(const Journal& journal, const MoveState& state) {
-  json phases = json::object();
-  double downtime = -1;
-  for (auto& r : journal.records()) {
-    if (r.event != "done" || !journal.is_done(r.step)) continue;
-    std::string phase = r.step.substr(0, r.step.find('.'));
-    if (phase.rfind("sync", 0) == 0) phase = "sync";
-    auto& p = phases[phase];
-    if (!p.is_object()) p = {{"bytes", 0}, {"seconds", 0.0}, {"steps", 0}};
-    p["bytes"] = p["bytes"].get<uint64_t>() + r.data.value("bytes", uint64_t{0});
-    p["seconds"] = p["seconds"].get<double>() + r.data.value("step_seconds", 0.0);
-    p["steps"] = p["steps"].get<int>() + 1;
-    if (r.step == "cutover.start-target") downtime = r.data.value("downtime_seconds", -1.0);
+struct ConvergeNext {
+  std::optional<std::vector<Step>> plan;   // another pre-copy round
+  std::optional<CommandOutcome> outcome;   // stop here: the operator decides
+};
+
+// Before the outage: does the predicted outage fit the budget? If not, copy once more, or stop
+// and say why (the increments do not shrink, the budget is below stop + start).
+ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
+  auto& journal = *s.journal;
+  auto& r = s.ctx.request;
+  auto history = copy_history(journal);
+  auto costs = measured_costs(journal, r.crash());
+  Decision d = decide(history.seed, history.rounds, costs, r.max_downtime, r.max_rounds);
+  if (d.verdict == Verdict::cut_over && static_cast<int>(history.rounds.size()) < r.precopy_rounds)
+    d.verdict = Verdict::another_round;
+  json prediction = d.prediction.to_json();
+  prediction["verdict"] = to_string(d.verdict);
+  prediction["explanation"] = d.explanation;
+  prediction["budget_seconds"] = r.max_downtime;
+  prediction["rounds"] = history.rounds.size();
+  (void)journal.append("fact", "", {{"prediction", prediction}});
+  if (!s.ctx.json) s.ctx.say("after " + std::to_string(history.rounds.size()) + " pre-copy round(s): " + d.explanation);
+  switch (d.verdict) {
+    case Verdict::cut_over: return {};
+    case Verdict::another_round: {
+      auto plan = with_another_round(steps, plan_input(s));
+      json js = json::array();
+      for (auto& st : plan) js.push_back(st.to_json());
+      if (auto w = journal.append("plan", "", {{"command", "move"}, {"steps", js}}); !w) return {std::nullopt, failure(w.error())};
+      return {plan, std::nullopt};
+    }
+    default: break;
   }
-  json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
-              {"move_id", state.move_id}, {"phases", phases}};
-  out["downtime_seconds"] = downtime >= 0 ? json(downtime) : json(nullptr);
-  return out;
+  if (r.cutover_anyway) {
+    s.ctx.say("cutting over anyway (--cutover-anyway): " + d.explanation);
+    return {};
+  }
+  Error e = make_error(d.verdict == Verdict::budget_too_small ? "the downtime budget cannot be kept"
+                                                             : "the pre-copy does not converge to the downtime budget",
+                       d.explanation);
+  e.hint = d.verdict == Verdict::budget_too_small
+               ? "the source still runs and nothing was switched; raise --max-downtime, or use --mode crash (a freeze costs "
+                 "less than a stop), or run the same command with --cutover-anyway"
+               : "the source still runs and nothing was switched; run the same command with --cutover-anyway to accept "
+                 "the predicted outage, lower the write load, or raise --max-downtime";
+  e.code = ExitCode::needs_decision;
+  json report = summarize(journal, read_move_state(journal));
+  report["decision_needed"] = to_string(d.verdict);
+  return {std::nullopt, failure(e, report)};
 }
 
 // Executes steps in order, journaling around each. Rolls back a failed cutover.
@@ -136,12 +178,13 @@ json summarize(const Journal& journal, const MoveState& state) {
 CommandOutcome step_failed(Session& s, const Step& step, Error e) {
   auto& journal = *s.journal;
   (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
-  bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.start-target");
-  bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.start-target");
+  // Until the target passed the health gate, the source is the service: go back to it.
+  bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.health");
+  bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.health");
   if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
     auto rb = roll_back_to_source(s.ctx, journal);
     (void)journal.append("reset", "cutover.");
-    (void)journal.append("rolled_back", "", {{"reason", e.what}, {"actions", rb ? *rb : rb.error().what}});
+    (void)journal.append("rolled_back", "", {{"reason", e.what}, {"step", step.id}, {"actions", rb ? *rb : rb.error().what}});
     e.what = "the move failed before the switch: " + e.what;
     e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
              ". The target copy is kept: run the same command again to retry, or `ferry abort`";
@@ -152,9 +195,17 @@ CommandOutcome step_failed(Session& s, const Step& step, Error e) {
 
 // Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
 // run at the same time, each over its own connection: the outage waits for the slowest only.
-CommandOutcome execute(Session& s, const std::vector<Step>& steps, const std::string& command) {
+CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
   for (size_t i = 0; i < steps.size();) {
+    if (command == "move" && steps[i].id == "cutover.check-target" && !journal.is_done(steps[i].id)) {
+      auto next = converge(s, steps);
+      if (next.outcome) return *next.outcome;
+      if (next.plan) {
+        steps = *next.plan;
+        continue;  // the same index is now the new round's first step
+      }
+    }
     size_t group_end = i + 1;
     while (steps[i].kind == StepKind::send && group_end < steps.size() && steps[group_end].kind == StepKind::send &&
            steps[group_end].snapshot == steps[i].snapshot)
@@ -266,6 +317,11 @@ CommandOutcome status_output(Session& s) {
   }
   text += fmt::format("sync rounds: {}; last common snapshot: {}\n", st.rounds_done, st.last_snapshot.empty() ? "-" : st.last_snapshot);
   if (report["downtime_seconds"].is_number()) text += fmt::format("downtime: {:.2f} s\n", report["downtime_seconds"].get<double>());
+  if (report.contains("prediction"))
+    text += fmt::format("prediction ({}): {}\n", report["prediction"].value("verdict", ""), report["prediction"].value("explanation", ""));
+  if (report.contains("forwarding"))
+    text += "forwarding " + report["forwarding"].value("from", "") + " -> " + report["forwarding"].value("to", "") +
+            " on the source: remove it with `ferry finish` once the DNS TTL has passed\n";
   text += "journal: " + s.journal->path();
   return {ExitCode::ok, report, text};
 }
@@ -306,6 +362,29 @@ CommandOutcome abort_move(Session& s) {
   return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
 }
 
+// After the TTL window: the old host stops forwarding (and the DNS TTL goes back up if ferry
+// switched the names).
+CommandOutcome finish_move(Session& s) {
+  auto& journal = *s.journal;
+  if (!s.state.started || !s.state.switched)
+    return failure(make_error("no switched move of '" + s.ctx.request.instance + "' to finish")
+                       .with_hint("`ferry finish` comes after a move's cutover").with_code(ExitCode::usage));
+  if (s.ctx.request.dns_file.empty()) s.ctx.request.dns_file = s.state.request.dns_file;
+  auto removed = remove_forwarding(s.ctx, journal);
+  if (!removed) return failure(removed.error());
+  std::string done = *removed;
+  json report = {{"ok", true}, {"finished", true}, {"actions", done}};
+  if (!s.ctx.request.dns_file.empty()) {
+    auto dns = finish_dns(s.ctx);
+    if (!dns) return failure(dns.error(), report);
+    report["dns"] = *dns;
+    done += "; DNS TTL restored";
+  }
+  (void)journal.append("fact", "", {{"finished_at", utc_now_iso()}});
+  report["actions"] = done;
+  return {ExitCode::ok, report, "ferry: finish: " + done};
+}
+
 }  // namespace
 
 std::string journal_dir(const std::string& state_dir, const MoveRequest& request) {
@@ -326,6 +405,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   if (auto d = discover(s.ctx); !d) return failure(d.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
+  if (command == MoveCommand::finish) return finish_move(s);
 
   bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
   // The same move run again after it finished (e.g. ferry was killed after its last step).
@@ -359,10 +439,17 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
       name = "cutover";
       if (!in.prepared) return failure(make_error("the target has no copy yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
       steps = cutover_steps(in, in.next_sequence);
-      auto clean = cleanup_steps(steps[2].snapshot);
+      auto clean = cleanup_steps(snapshot_name(in.move_id, in.next_sequence));
       steps.insert(steps.end(), clean.begin(), clean.end());
       break;
     }
+    case MoveCommand::trial:
+      name = "try";
+      if (!in.prepared) return failure(make_error("the target has no copy yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
+      if (s.state.switched) return failure(make_error("the target already serves").with_code(ExitCode::usage));
+      steps = trial_steps();
+      if (!settings.dry_run && s.journal->is_done("try.boot")) (void)s.journal->append("reset", "try.");
+      break;
     case MoveCommand::cleanup:
       name = "cleanup";
       if (continuing && !s.state.finished)

@@ -12,7 +12,7 @@
 
 namespace ferry::core {
 
-enum class MoveCommand { plan, move, prepare, sync, cutover, status, abort, cleanup };
+enum class MoveCommand { plan, move, prepare, sync, trial, cutover, status, abort, finish, cleanup };
 
 struct RunSettings {
   bool dry_run = false;

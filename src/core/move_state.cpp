@@ -2,14 +2,6 @@
 
 namespace ferry::core {
 
-namespace {
-int sequence_of(const std::string& snapshot) {
-  auto dash = snapshot.rfind('-');
-  if (dash == std::string::npos) return 0;
-  try { return std::stoi(snapshot.substr(dash + 1)); } catch (...) { return 0; }
-}
-}  // namespace
-
 MoveState read_move_state(const Journal& journal) {
   MoveState s;
   for (auto& r : journal.records()) {
@@ -24,7 +16,7 @@ MoveState read_move_state(const Journal& journal) {
       s.open_plan = steps;
       s.open_command = r.data.value("command", "");
       for (auto& st : steps)
-        if (!st.snapshot.empty()) s.next_sequence = std::max(s.next_sequence, sequence_of(st.snapshot) + 1);
+        if (!st.snapshot.empty()) s.next_sequence = std::max(s.next_sequence, snapshot_sequence(st.snapshot) + 1);
     } else if (r.event == "rolled_back") {
       s.open_plan.reset();  // a retry takes fresh snapshots: the source ran again since
     } else if (r.event == "aborted") {
@@ -36,7 +28,8 @@ MoveState read_move_state(const Journal& journal) {
     }
   }
   s.prepared = journal.is_done("prepare.import");
-  s.switched = journal.is_done("cutover.start-target");
+  // Once the target passed the health gate it serves (forwarding, DNS): no way back but a move back.
+  s.switched = journal.is_done("cutover.health");
   for (auto& r : journal.records()) {
     if (r.event != "done") continue;
     if (r.step.rfind("sync.", 0) == 0 && r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate") {

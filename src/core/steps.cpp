@@ -3,6 +3,7 @@
 #include <chrono>
 #include <set>
 
+#include "core/outage_steps.hpp"
 #include "core/preflight.hpp"
 #include "exec/remote_lock.hpp"
 #include "exec/shell_quote.hpp"
@@ -34,7 +35,7 @@ Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
 
 Result<json> do_snapshot(MoveContext& ctx, const Step& step) {
   FERRY_TRY(ctx.driver->snapshot(ctx.source, ctx.discovery.volumes, step.snapshot));
-  return json{{"snapshot", step.snapshot}};
+  return json{{"snapshot", step.snapshot}, {"taken_ms", epoch_ms()}};
 }
 
 Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
@@ -134,6 +135,10 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal) {
   bool was_running = (*inst)->running();
   if (!journal.facts().contains("source_was_running"))
     FERRY_TRY(journal.append("fact", "", {{"source_was_running", was_running}, {"stop_requested_ms", requested}}));
+  if (ctx.request.crash()) {
+    if ((*inst)->status == "Running") FERRY_TRY(ctx.source_manager->freeze(instance_name(ctx)));
+    return json{{"was_running", was_running}, {"freeze_seconds", (epoch_ms() - requested) / 1000.0}};
+  }
   if (was_running) {
     auto stopped = ctx.source_manager->stop(instance_name(ctx), ctx.request.stop_timeout, false);
     if (!stopped && ctx.request.force_stop) {
@@ -150,7 +155,7 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal) {
   return json{{"was_running", was_running}, {"stop_seconds", (epoch_ms() - requested) / 1000.0}};
 }
 
-Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
+Result<json> do_apply_config(MoveContext& ctx) {
   auto src = ctx.source_manager->instance(instance_name(ctx));
   auto tgt = ctx.target_manager->instance(instance_name(ctx));
   if (!src) return Unexpected{src.error()};
@@ -173,29 +178,32 @@ Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
     FERRY_TRY(ctx.target_manager->put_instance(instance_name(ctx), body));
     ctx.say("the instance's configuration changed on the source since the import; applied it on the target");
   }
-  auto original = journal.facts().value("source_autostart", json(nullptr));
-  if (original.is_string()) FERRY_TRY(ctx.target_manager->set_config(instance_name(ctx), "boot.autostart", original.get<std::string>()));
-  else {
-    auto t = ctx.target_manager->instance(instance_name(ctx));
-    if (t && *t && (*t)->config.contains("boot.autostart")) FERRY_TRY(ctx.target_manager->unset_config(instance_name(ctx), "boot.autostart"));
-  }
   return json{{"config_reapplied", changed}};
 }
 
 Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
   auto facts = journal.facts();
   if (!facts.value("source_was_running", true)) return json{{"started", false}};
-  auto inst = ctx.target_manager->instance(instance_name(ctx));
-  if (!inst) return Unexpected{inst.error()};
-  if (*inst && !(*inst)->running()) FERRY_TRY(ctx.target_manager->start(instance_name(ctx)));
-  long long now = epoch_ms();
-  long long requested = facts.value("stop_requested_ms", now);
-  return json{{"started", true}, {"running_ms", now}, {"downtime_seconds", (now - requested) / 1000.0}};
+  // The outage's critical path: start at once; only a start that fails looks whether it runs.
+  auto started = ctx.target_manager->start(instance_name(ctx));
+  if (!started) {
+    auto inst = ctx.target_manager->instance(instance_name(ctx));
+    if (!(inst && *inst && (*inst)->running())) return Unexpected{started.error()};
+  }
+  return json{{"started", true}, {"running_ms", epoch_ms()}};
 }
 
-Result<json> do_mark_source(MoveContext& ctx) {
-  FERRY_TRY(ctx.source_manager->set_config(instance_name(ctx), "boot.autostart", "false"));
-  FERRY_TRY(ctx.source_manager->set_config(instance_name(ctx), "user.ferry.moved-to", ctx.request.target));
+Result<json> do_mark_source(MoveContext& ctx, Journal& journal) {
+  auto& name = instance_name(ctx);
+  if (ctx.request.crash()) {  // its tasks are dead; make its manager agree it is stopped
+    auto inst = ctx.source_manager->instance(name);
+    if (inst && *inst && (*inst)->running()) FERRY_TRY(ctx.source_manager->stop(name, ctx.request.stop_timeout, true));
+  }
+  FERRY_TRY(ctx.source_manager->set_config(name, "boot.autostart", "false"));
+  FERRY_TRY(ctx.source_manager->set_config(name, "user.ferry.moved-to", ctx.request.target));
+  auto original = journal.facts().value("source_autostart", json(nullptr));
+  if (original.is_string()) FERRY_TRY(ctx.target_manager->set_config(name, "boot.autostart", original.get<std::string>()));
+  else FERRY_TRY(ctx.target_manager->unset_config(name, "boot.autostart"));
   return json{{"moved_to", ctx.request.target}};
 }
 
@@ -216,9 +224,15 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
     case StepKind::import: return do_import(ctx, journal);
     case StepKind::check_target: return do_check_target(ctx, journal);
     case StepKind::stop_source: return do_stop_source(ctx, journal);
-    case StepKind::apply_config: return do_apply_config(ctx, journal);
+    case StepKind::apply_config: return do_apply_config(ctx);
     case StepKind::start_target: return do_start_target(ctx, journal);
-    case StepKind::mark_source: return do_mark_source(ctx);
+    case StepKind::mark_source: return do_mark_source(ctx, journal);
+    case StepKind::trial: return do_trial(ctx, journal);
+    case StepKind::hook: return do_hook(ctx, step);
+    case StepKind::end_source: return do_end_source(ctx);
+    case StepKind::health: return do_health(ctx, journal);
+    case StepKind::forward: return do_forward(ctx, journal);
+    case StepKind::dns_switch: return do_dns_switch(ctx);
     case StepKind::cleanup: return do_cleanup(ctx, step);
   }
   return fail("internal error: unknown step");
@@ -264,13 +278,38 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
     case StepKind::stop_source:
+      if (ctx.request.crash()) return {on(ctx.source, {sm.client(), "pause", name})};
       return {on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)})};
-    case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)",
-                                         on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<source's value>"})};
+    case StepKind::end_source: return {on(ctx.source, {"kill", "-KILL", "<pid of the instance's init>"})};
+    case StepKind::trial:
+      return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<devices of type nic/proxy masked with type none>")),
+              on(ctx.target, {tm.client(), "start", name}),
+              on(ctx.target, {tm.client(), "exec", name, "--", "sh", "-c", ctx.request.try_check.empty() ? "<init is up>" : "<--try-check>"}),
+              on(ctx.target, {tm.client(), "stop", name}),
+              on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<the config and devices as imported>"))};
+    case StepKind::hook: {
+      bool before = step.role == "before-stop";
+      return {on(before ? ctx.source : ctx.target, {(before ? sm : tm).client(), "exec", name, "--", "sh", "-c", "<--" + step.role + ">"})};
+    }
+    case StepKind::health:
+      return {ctx.request.health.empty() ? std::string("(the start returned: the instance runs)")
+                                         : "[" + std::string("local") + "] probe " + ctx.request.health +
+                                               (ctx.request.target_address.empty() ? "" : " at " + ctx.request.target_address) +
+                                               " until it answers " + std::to_string(ctx.request.health_status)};
+    case StepKind::forward: {
+      auto f = planned_forwarding(ctx);
+      if (!f) return {"(nothing to forward)"};
+      return {on(ctx.source, {"nft", "-f", "-"}) + "  <<< table " + (*f)["table"].get<std::string>() + ": " + (*f)["from"].get<std::string>() +
+                  " tcp " + (*f)["ports"].dump() + " -> " + (*f)["to"].get<std::string>(),
+              on(ctx.source, {"sysctl", "-w", "net.ipv4.ip_forward=1"})};
+    }
+    case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
+    case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
     case StepKind::start_target: return {on(ctx.target, {tm.client(), "start", name})};
     case StepKind::mark_source:
       return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
-              on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target})};
+              on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target}),
+              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<the source's value>"})};
     case StepKind::cleanup:
       return {"[both] destroy ferry-* snapshots (and release their holds) except " + (step.snapshot.empty() ? std::string("none") : "@" + step.snapshot)};
   }
@@ -288,7 +327,10 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   auto source = ctx.source_manager->instance(name);
   if (!source) return Unexpected{source.error()};
   bool was_running = journal.facts().value("source_was_running", false);
-  if (*source && was_running && !(*source)->running()) {
+  if (*source && was_running && (*source)->status == "Frozen") {
+    FERRY_TRY(ctx.source_manager->start(name));  // resumes it
+    done += "thawed the instance on the source";
+  } else if (*source && was_running && !(*source)->running()) {
     FERRY_TRY(ctx.source_manager->start(name));
     done += "started the instance on the source again";
   } else {

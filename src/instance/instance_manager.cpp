@@ -151,6 +151,31 @@ Status InstanceManager::stop(const std::string& name, int timeout_s, bool force)
   return {};
 }
 
+Status InstanceManager::freeze(const std::string& name) const {
+  std::vector<std::string> argv = {client_, "pause", name};
+  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
+  auto out = host_.run(argv);
+  if (!out) return Unexpected{out.error()};
+  return {};
+}
+
+Result<long> InstanceManager::init_pid(const std::string& name) const {
+  auto j = query(with_project("/1.0/instances/" + name + "/state"));
+  if (!j) return Unexpected{j.error()};
+  return j->value("pid", 0L);
+}
+
+Result<exec::Completed> InstanceManager::exec_in(const std::string& name, const std::vector<std::string>& argv,
+                                                 int timeout_s) const {
+  std::vector<std::string> full = {client_, "exec", name};
+  if (project_ != "default") full.insert(full.end(), {"--project", project_});
+  full.push_back("--");
+  full.insert(full.end(), argv.begin(), argv.end());
+  exec::RunOptions options;
+  options.timeout = std::chrono::seconds(timeout_s);
+  return host_.run_raw(full, options);
+}
+
 Status InstanceManager::set_config(const std::string& name, const std::string& key, const std::string& value) const {
   std::vector<std::string> argv = {client_, "config", "set", name, key, value};
   if (project_ != "default") argv.insert(argv.end(), {"--project", project_});

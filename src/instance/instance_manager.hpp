@@ -40,6 +40,12 @@ class InstanceManager {
   Status start(const std::string& name) const;
   // Clean stop within timeout_s; force kills.
   Status stop(const std::string& name, int timeout_s, bool force) const;
+  // Freezes every task of the instance (crash-consistent snapshots).
+  Status freeze(const std::string& name) const;
+  // The PID of the instance's init as its host sees it (0 when it does not run).
+  Result<long> init_pid(const std::string& name) const;
+  // Runs a command inside the instance; the Completed holds its exit status and output.
+  Result<exec::Completed> exec_in(const std::string& name, const std::vector<std::string>& argv, int timeout_s) const;
   Status set_config(const std::string& name, const std::string& key, const std::string& value) const;
   Status unset_config(const std::string& name, const std::string& key) const;
   // Replaces the instance's config and devices (PUT), keeping the target's volatile keys.

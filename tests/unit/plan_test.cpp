@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace ferry::core {
@@ -22,13 +23,13 @@ TEST(Plan, FullMoveOrdersPhasesAndNamesSnapshotsInSequence) {
                             "preflight", "prepare.snapshot", "prepare.send:instance", "prepare.send:custom/vol1",
                             "prepare.activate", "prepare.import", "sync.1.check-target", "sync.1.snapshot",
                             "sync.1.send:instance", "sync.1.send:custom/vol1", "sync.1.activate",
-                            "cutover.check-target", "cutover.stop-source", "cutover.snapshot",
-                            "cutover.send:instance", "cutover.send:custom/vol1", "cutover.activate",
-                            "cutover.apply-config", "cutover.start-target", "cutover.mark-source",
+                            "cutover.check-target", "cutover.apply-config", "cutover.stop-source",
+                            "cutover.snapshot", "cutover.send:instance", "cutover.send:custom/vol1",
+                            "cutover.activate", "cutover.start-target", "cutover.health", "cutover.mark-source",
                             "cleanup.snapshots"}));
   EXPECT_EQ(steps[1].snapshot, "ferry-m1-1");
   EXPECT_EQ(steps[7].snapshot, "ferry-m1-2");
-  EXPECT_EQ(steps[13].snapshot, "ferry-m1-3");
+  EXPECT_EQ(steps[14].snapshot, "ferry-m1-3");
   EXPECT_EQ(steps.back().snapshot, "ferry-m1-3");  // the last common snapshot is kept
 }
 
@@ -52,7 +53,55 @@ TEST(Plan, PreparedMoveContinuesTheSequence) {
   in.precopy_rounds = 0;
   auto steps = move_plan(in);
   EXPECT_EQ(steps.front().id, "cutover.check-target");
-  EXPECT_EQ(steps[2].snapshot, "ferry-m-5");
+  EXPECT_EQ(steps[3].snapshot, "ferry-m-5");
+}
+
+TEST(Plan, CrashModeFreezesSnapshotsThenKillsBeforeAnySend) {
+  PlanInput in;
+  in.move_id = "m";
+  in.roles = {"instance"};
+  in.crash = true;
+  in.prepared = true;
+  in.precopy_rounds = 0;
+  auto list = ids(move_plan(in));
+  auto at = [&](const std::string& id) { return std::find(list.begin(), list.end(), id) - list.begin(); };
+  EXPECT_LT(at("cutover.stop-source"), at("cutover.snapshot"));
+  EXPECT_LT(at("cutover.snapshot"), at("cutover.end-source"));
+  EXPECT_LT(at("cutover.end-source"), at("cutover.send:instance"));
+}
+
+TEST(Plan, TheSwitchComesAfterTheHealthGateAndTheHooksAroundTheOutage) {
+  PlanInput in;
+  in.move_id = "m";
+  in.roles = {"instance"};
+  in.trial = in.before_stop = in.after_start = in.health = in.forward = in.dns = true;
+  auto list = ids(move_plan(in));
+  auto at = [&](const std::string& id) { return std::find(list.begin(), list.end(), id) - list.begin(); };
+  EXPECT_LT(at("prepare.import"), at("try.boot"));
+  EXPECT_LT(at("try.boot"), at("sync.1.check-target"));
+  EXPECT_LT(at("cutover.apply-config"), at("cutover.stop-source"));  // not on the outage's path
+  EXPECT_LT(at("cutover.before-stop"), at("cutover.stop-source"));
+  EXPECT_LT(at("cutover.start-target"), at("cutover.health"));
+  EXPECT_LT(at("cutover.health"), at("cutover.forward"));
+  EXPECT_LT(at("cutover.forward"), at("cutover.dns-switch"));
+  EXPECT_LT(at("cutover.after-start"), at("cutover.dns-switch"));
+  EXPECT_LT(at("cutover.dns-switch"), at("cutover.mark-source"));
+}
+
+TEST(Plan, AnotherRoundGoesBeforeTheCutoverAndRenumbersIt) {
+  PlanInput in;
+  in.move_id = "m";
+  in.roles = {"instance"};
+  auto plan = move_plan(in);  // seed 1, sync.1 2, cutover 3
+  auto more = with_another_round(plan, in);
+  auto list = ids(more);
+  auto at = [&](const std::string& id) { return std::find(list.begin(), list.end(), id) - list.begin(); };
+  EXPECT_LT(at("sync.1.activate"), at("sync.2.check-target"));
+  EXPECT_LT(at("sync.2.activate"), at("cutover.check-target"));
+  EXPECT_EQ(more[at("sync.2.snapshot")].snapshot, "ferry-m-3");
+  EXPECT_EQ(more[at("cutover.snapshot")].snapshot, "ferry-m-4");
+  EXPECT_EQ(more.back().snapshot, "ferry-m-4");
+  EXPECT_EQ(std::set<std::string>(list.begin(), list.end()).size(), list.size());
 }
 
 TEST(Plan, StepsRoundTripThroughJson) {

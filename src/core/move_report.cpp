@@ -1,0 +1,109 @@
+#include "core/move_report.hpp"
+
+#include <algorithm>
+
+namespace ferry::core {
+
+using nlohmann::json;
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+double step_seconds(const Journal& journal, const std::string& step) {
+  auto d = journal.done_data(step);
+  return d ? d->value("step_seconds", 0.0) : 0.0;
+}
+
+// One copy round: snapshot, sends (in parallel), activate, under `prefix` ("prepare.", "sync.2.").
+RoundFigures round_figures(const Journal& journal, const std::string& prefix, long long* taken_ms) {
+  RoundFigures r;
+  for (auto& rec : journal.records()) {
+    if (rec.event != "done" || !starts_with(rec.step, prefix + "send:") || !journal.is_done(rec.step)) continue;
+    r.bytes += rec.data.value("bytes", uint64_t{0});
+    r.transfer_seconds = std::max(r.transfer_seconds, rec.data.value("step_seconds", 0.0));
+  }
+  r.round_seconds = step_seconds(journal, prefix + "snapshot") + r.transfer_seconds + step_seconds(journal, prefix + "activate");
+  auto snap = journal.done_data(prefix + "snapshot");
+  *taken_ms = snap ? snap->value("taken_ms", 0LL) : 0;
+  return r;
+}
+
+}  // namespace
+
+CopyHistory copy_history(const Journal& journal) {
+  CopyHistory h;
+  long long previous_ms = 0, taken = 0;
+  h.seed = round_figures(journal, "prepare.", &previous_ms);
+  for (int n = 1; journal.is_done("sync." + std::to_string(n) + ".activate"); ++n) {
+    auto r = round_figures(journal, "sync." + std::to_string(n) + ".", &taken);
+    if (previous_ms > 0 && taken > previous_ms) r.since_previous = (taken - previous_ms) / 1000.0;
+    previous_ms = taken;
+    h.rounds.push_back(r);
+  }
+  return h;
+}
+
+OutageCosts measured_costs(const Journal& journal, bool crash) {
+  auto facts = journal.facts();
+  OutageCosts c;
+  c.measured = facts.contains("measured_start_seconds");
+  c.start_seconds = facts.value("measured_start_seconds", 0.0);
+  c.stop_seconds = facts.value(crash ? "measured_freeze_seconds" : "measured_stop_seconds", 0.0);
+  return c;
+}
+
+namespace {
+
+// The outage, step by step: what it cost and what ferry itself added to it.
+json outage_breakdown(const Journal& journal, const MoveState& state) {
+  auto health = journal.done_data("cutover.health");
+  if (!health) return nullptr;
+  bool crash = state.request.crash();
+  double stop = step_seconds(journal, "cutover.stop-source") + step_seconds(journal, "cutover.end-source");
+  double snapshot = step_seconds(journal, "cutover.snapshot");
+  double sends = 0;
+  for (auto& rec : journal.records())
+    if (rec.event == "done" && starts_with(rec.step, "cutover.send:")) sends = std::max(sends, rec.data.value("step_seconds", 0.0));
+  double final_sync = snapshot + sends + step_seconds(journal, "cutover.activate");
+  double start = step_seconds(journal, "cutover.start-target") + step_seconds(journal, "cutover.health");
+  double downtime = health->value("downtime_seconds", 0.0);
+  json out = {{"mode", to_string(state.request.mode)}, {crash ? "freeze_seconds" : "stop_seconds", stop},
+              {"snapshot_seconds", snapshot}, {"final_sync_seconds", final_sync}, {"start_seconds", start},
+              {"downtime_seconds", downtime}, {"overhead_seconds", downtime - stop - start}};
+  return out;
+}
+
+}  // namespace
+
+json summarize(const Journal& journal, const MoveState& state) {
+  json phases = json::object();
+  for (auto& r : journal.records()) {
+    if (r.event != "done" || !journal.is_done(r.step)) continue;
+    std::string phase = r.step.substr(0, r.step.find('.'));
+    if (starts_with(phase, "sync")) phase = "sync";
+    auto& p = phases[phase];
+    if (!p.is_object()) p = {{"bytes", 0}, {"seconds", 0.0}, {"steps", 0}};
+    p["bytes"] = p["bytes"].get<uint64_t>() + r.data.value("bytes", uint64_t{0});
+    p["seconds"] = p["seconds"].get<double>() + r.data.value("step_seconds", 0.0);
+    p["steps"] = p["steps"].get<int>() + 1;
+  }
+  json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
+              {"move_id", state.move_id}, {"mode", to_string(state.request.mode)}, {"phases", phases}};
+  auto health = journal.done_data("cutover.health");
+  out["downtime_seconds"] = health ? json(health->value("downtime_seconds", 0.0)) : json(nullptr);
+  out["outage"] = outage_breakdown(journal, state);
+  auto history = copy_history(journal);
+  json rounds = json::array();
+  for (auto& r : history.rounds) rounds.push_back({{"bytes", r.bytes}, {"seconds", r.round_seconds}});
+  out["precopy_rounds"] = rounds;
+  if (auto p = journal.facts().value("prediction", json(nullptr)); !p.is_null()) out["prediction"] = p;
+  json hooks = json::object();
+  for (auto step : {"cutover.before-stop", "cutover.after-start"})
+    if (auto d = journal.done_data(step)) hooks[std::string(step).substr(8)] = *d;
+  if (!hooks.empty()) out["hooks"] = hooks;
+  if (auto f = journal.facts().value("forwarding", json(nullptr)); !f.is_null()) out["forwarding"] = f;
+  return out;
+}
+
+}  // namespace ferry::core
