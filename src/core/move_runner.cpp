@@ -184,6 +184,7 @@ CommandOutcome step_failed(Session& s, const Step& step, Error e) {
   if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
     auto rb = roll_back_to_source(s.ctx, journal);
     (void)journal.append("reset", "cutover.");
+    (void)journal.append("fact", "", {{"stop_requested_ms", nullptr}});  // the next attempt has its own outage
     (void)journal.append("rolled_back", "", {{"reason", e.what}, {"step", step.id}, {"actions", rb ? *rb : rb.error().what}});
     e.what = "the move failed before the switch: " + e.what;
     e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
@@ -206,10 +207,14 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
         continue;  // the same index is now the new round's first step
       }
     }
+    // The sends of one snapshot run together; so does the crash mode's kill of the frozen source,
+    // which needs only the snapshot taken: neither waits for the other during the outage.
+    auto concurrent = [&](const Step& a, const Step& b) {
+      auto streamish = [](const Step& x) { return x.kind == StepKind::send || x.kind == StepKind::end_source; };
+      return streamish(a) && streamish(b) && (a.snapshot == b.snapshot || a.kind == StepKind::end_source || b.kind == StepKind::end_source);
+    };
     size_t group_end = i + 1;
-    while (steps[i].kind == StepKind::send && group_end < steps.size() && steps[group_end].kind == StepKind::send &&
-           steps[group_end].snapshot == steps[i].snapshot)
-      ++group_end;
+    while (group_end < steps.size() && concurrent(steps[i], steps[group_end])) ++group_end;
     std::vector<const Step*> group;
     for (size_t k = i; k < group_end; ++k)
       if (!journal.is_done(steps[k].id)) group.push_back(&steps[k]);

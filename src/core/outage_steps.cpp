@@ -110,16 +110,26 @@ Result<json> do_hook(MoveContext& ctx, const Step& step) {
   return json{{"hook", step.role}, {"seconds", seconds_since(t0)}, {"output", output}};
 }
 
+// Every task in the PID namespace of the instance's init, SIGKILLed while frozen. A task with a
+// pending SIGKILL never returns to user space, so when the instance is thawed (cgroup v1 freezes
+// until then) they all die without running again: nothing acknowledges a write the snapshot lacks.
+const char* kKillFrozenTasks =
+    "ns=$(readlink /proc/$1/ns/pid) || exit 0; n=0; "
+    "for d in /proc/[0-9]*; do [ \"$(readlink $d/ns/pid 2>/dev/null)\" = \"$ns\" ] && kill -KILL ${d#/proc/} 2>/dev/null && n=$((n+1)); done; "
+    "echo $n";
+
 Result<json> do_end_source(MoveContext& ctx) {
-  // SIGKILL to the init of the instance's PID namespace kills every task in it; frozen tasks die
-  // without running again (cgroup v2), so nothing can acknowledge a write the snapshot lacks.
-  auto pid = ctx.source_manager->init_pid(instance_name(ctx));
+  auto& sm = *ctx.source_manager;
+  auto pid = sm.init_pid(instance_name(ctx));
   if (!pid) return Unexpected{pid.error()};
+  std::string killed = "0";
   if (*pid > 1) {
-    auto r = ctx.source.run_raw({"kill", "-KILL", std::to_string(*pid)});
+    auto r = ctx.source.run({"sh", "-c", kKillFrozenTasks, "sh", std::to_string(*pid)});
     if (!r) return Unexpected{r.error()};
-  }
-  return json{{"killed_pid", *pid}};
+    killed = *r;
+    while (!killed.empty() && killed.back() == '\n') killed.pop_back();
+  }  // mark-source thaws it after the switch (off the outage's path): then the killed tasks exit
+  return json{{"init_pid", *pid}, {"tasks_killed", killed}};
 }
 
 Result<json> do_health(MoveContext& ctx, Journal& journal) {

@@ -7,6 +7,7 @@
 #include "core/preflight.hpp"
 #include "exec/remote_lock.hpp"
 #include "exec/shell_quote.hpp"
+#include "exec/stream.hpp"
 
 namespace ferry::core {
 
@@ -56,6 +57,8 @@ Result<json> do_activate(MoveContext& ctx, const Step& step) {
   return json{{"snapshot", step.snapshot}};
 }
 
+}  // namespace
+
 Result<json> record_target_fingerprint(MoveContext& ctx, Journal& journal) {
   auto target = ctx.target_manager->instance(instance_name(ctx));
   if (!target) return Unexpected{target.error()};
@@ -63,6 +66,8 @@ Result<json> record_target_fingerprint(MoveContext& ctx, Journal& journal) {
   FERRY_TRY(journal.append("fact", "", {{"target_last_used_at", (*target)->last_used_at}}));
   return json{{"target_last_used_at", (*target)->last_used_at}};
 }
+
+namespace {
 
 Result<json> do_import(MoveContext& ctx, Journal& journal) {
   auto& tm = *ctx.target_manager;
@@ -104,8 +109,11 @@ Result<json> do_import(MoveContext& ctx, Journal& journal) {
   return record_target_fingerprint(ctx, journal);
 }
 
-Result<json> do_check_target(MoveContext& ctx, Journal& journal) {
+Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& step) {
   if (!journal.is_done("prepare.import")) return json::object();
+  // Right before the outage: the streams' connection is open, so the final sends need no handshake.
+  if (step.id.rfind("cutover.", 0) == 0)
+    FERRY_TRY(exec::warm_stream_connection(ctx.source, ctx.request.effective_target_from_source()));
   auto target = ctx.target_manager->instance(instance_name(ctx));
   if (!target) return Unexpected{target.error()};
   if (!*target) return fail(make_error("the imported copy of '" + instance_name(ctx) + "' disappeared from the target").on(ctx.target.name())
@@ -127,40 +135,47 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal) {
   return record_target_fingerprint(ctx, journal);
 }
 
+// The outage's first step: act at once (the source's state was read just before, by
+// apply-config); only a failed action looks at the instance again.
 Result<json> do_stop_source(MoveContext& ctx, Journal& journal) {
   auto requested = epoch_ms();
-  auto inst = ctx.source_manager->instance(instance_name(ctx));
-  if (!inst) return Unexpected{inst.error()};
-  if (!*inst) return fail(make_error("the instance disappeared from the source").on(ctx.source.name()));
-  bool was_running = (*inst)->running();
-  if (!journal.facts().contains("source_was_running"))
-    FERRY_TRY(journal.append("fact", "", {{"source_was_running", was_running}, {"stop_requested_ms", requested}}));
+  auto facts = journal.facts();
+  bool was_running = facts.value("source_was_running", true);
+  if (facts.value("stop_requested_ms", json()).is_null())  // not on a rerun of this attempt
+    FERRY_TRY(journal.append("fact", "", {{"stop_requested_ms", requested}}));
+  auto& sm = *ctx.source_manager;
+  auto& name = instance_name(ctx);
+  auto status_now = [&]() -> std::string {
+    auto inst = sm.instance(name);
+    return inst && *inst ? (*inst)->status : "";
+  };
+  if (!was_running) return json{{"was_running", false}};
   if (ctx.request.crash()) {
-    if ((*inst)->status == "Running") FERRY_TRY(ctx.source_manager->freeze(instance_name(ctx)));
-    return json{{"was_running", was_running}, {"freeze_seconds", (epoch_ms() - requested) / 1000.0}};
+    if (auto frozen = sm.freeze(name); !frozen && status_now() != "Frozen") return Unexpected{frozen.error()};
+    return json{{"was_running", true}, {"freeze_seconds", (epoch_ms() - requested) / 1000.0}};
   }
-  if (was_running) {
-    auto stopped = ctx.source_manager->stop(instance_name(ctx), ctx.request.stop_timeout, false);
-    if (!stopped && ctx.request.force_stop) {
-      ctx.say("the instance did not stop within " + std::to_string(ctx.request.stop_timeout) + " s; killing it (--force-stop)");
-      stopped = ctx.source_manager->stop(instance_name(ctx), ctx.request.stop_timeout, true);
-    }
-    if (!stopped) {
-      Error e = stopped.error();
-      e.what = "the instance did not stop cleanly within " + std::to_string(ctx.request.stop_timeout) + " s: " + e.what;
-      e.hint = "the source keeps running; raise --stop-timeout, or use --force-stop to kill it";
-      return fail(e);
-    }
+  auto stopped = sm.stop(name, ctx.request.stop_timeout, false);
+  if (!stopped && status_now() == "Stopped") stopped = {};
+  if (!stopped && ctx.request.force_stop) {
+    ctx.say("the instance did not stop within " + std::to_string(ctx.request.stop_timeout) + " s; killing it (--force-stop)");
+    stopped = sm.stop(name, ctx.request.stop_timeout, true);
   }
-  return json{{"was_running", was_running}, {"stop_seconds", (epoch_ms() - requested) / 1000.0}};
+  if (!stopped) {
+    Error e = stopped.error();
+    e.what = "the instance did not stop cleanly within " + std::to_string(ctx.request.stop_timeout) + " s: " + e.what;
+    e.hint = "the source keeps running; raise --stop-timeout, or use --force-stop to kill it";
+    return fail(e);
+  }
+  return json{{"was_running", true}, {"stop_seconds", (epoch_ms() - requested) / 1000.0}};
 }
 
-Result<json> do_apply_config(MoveContext& ctx) {
+Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
   auto src = ctx.source_manager->instance(instance_name(ctx));
   auto tgt = ctx.target_manager->instance(instance_name(ctx));
   if (!src) return Unexpected{src.error()};
   if (!tgt) return Unexpected{tgt.error()};
   if (!*src || !*tgt) return fail("the instance is missing on one of the hosts");
+  FERRY_TRY(journal.append("fact", "", {{"source_was_running", (*src)->running()}}));
   auto comparable = [](json config) {
     config = instance::durable_config(config);
     config.erase("boot.autostart");
@@ -222,9 +237,9 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
     case StepKind::send: return do_send(ctx, journal, step);
     case StepKind::activate: return do_activate(ctx, step);
     case StepKind::import: return do_import(ctx, journal);
-    case StepKind::check_target: return do_check_target(ctx, journal);
+    case StepKind::check_target: return do_check_target(ctx, journal, step);
     case StepKind::stop_source: return do_stop_source(ctx, journal);
-    case StepKind::apply_config: return do_apply_config(ctx);
+    case StepKind::apply_config: return do_apply_config(ctx, journal);
     case StepKind::start_target: return do_start_target(ctx, journal);
     case StepKind::mark_source: return do_mark_source(ctx, journal);
     case StepKind::trial: return do_trial(ctx, journal);
@@ -324,10 +339,17 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
     FERRY_TRY(ctx.target_manager->stop(name, ctx.request.stop_timeout, true));
     done += "stopped the target copy; ";
   }
+  // ferry's own start of the copy: the next increment may discard what it wrote.
+  if (target && *target && journal.is_done("prepare.import")) FERRY_TRY(record_target_fingerprint(ctx, journal));
   auto source = ctx.source_manager->instance(name);
   if (!source) return Unexpected{source.error()};
   bool was_running = journal.facts().value("source_was_running", false);
-  if (*source && was_running && (*source)->status == "Frozen") {
+  bool killed = journal.is_done("cutover.end-source") || journal.last("begin").value_or(JournalRecord{}).step == "cutover.end-source";
+  if (*source && was_running && killed && (*source)->running()) {
+    FERRY_TRY(ctx.source_manager->stop(name, ctx.request.stop_timeout, true));  // its tasks were killed
+    FERRY_TRY(ctx.source_manager->start(name));
+    done += "started the instance on the source again (crash-consistent, as the snapshot)";
+  } else if (*source && was_running && (*source)->status == "Frozen") {
     FERRY_TRY(ctx.source_manager->start(name));  // resumes it
     done += "thawed the instance on the source";
   } else if (*source && was_running && !(*source)->running()) {

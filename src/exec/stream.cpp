@@ -84,11 +84,26 @@ bool StreamResult::ok() const {
 std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec) {
   std::vector<std::vector<std::string>> stages = {spec.send};
   if (!spec.throttle.empty()) stages.push_back(spec.throttle);
-  // The hop to the target is its own connection (not the control master), with host-key checking
-  // as the source's ssh config says, and never an interactive prompt.
-  stages.push_back({"ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
-                    spec.target, "--", shell_join(spec.recv)});
+  auto hop = source_to_target_ssh(spec.target);
+  hop.insert(hop.end(), {"--", shell_join(spec.recv)});
+  stages.push_back(hop);
   return stages;
+}
+
+std::vector<std::string> source_to_target_ssh(const std::string& target) {
+  // The hop to the target: host-key checking as the source's ssh config says, never a prompt.
+  // One master connection on the source, kept a few minutes, carries every stream of the move,
+  // so the outage's final sends do not pay for a handshake (~2 s between slow hosts).
+  return {"ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
+          "-o", "ControlMaster=auto", "-o", "ControlPath=~/.ssh/ferry-stream-%C", "-o", "ControlPersist=300", target};
+}
+
+Status warm_stream_connection(const Host& source, const std::string& target) {
+  auto argv = source_to_target_ssh(target);
+  argv.insert(argv.end(), {"--", "true"});
+  auto r = source.run(argv);
+  if (!r) return Unexpected{r.error()};
+  return {};
 }
 
 std::string stream_command_line(const StreamSpec& spec) { return pipeline_text(stream_stages(spec)); }

@@ -33,14 +33,14 @@ std::string ruleset(const Forwarding& f) {
   return s;
 }
 
+// One round trip on the switch's path: print the old setting, load the table, turn forwarding on.
+const char* kInstall = "set -e; sysctl -n \"$1\"; nft -f -; sysctl -q -w \"$1=1\"";
+
 Result<std::string> install(const exec::Host& host, const Forwarding& f) {
-  bool v6 = is_ipv6(f.to_address);
-  auto previous = host.run({"sysctl", "-n", sysctl_key(v6)});
-  if (!previous) return Unexpected{previous.error()};
   exec::RunOptions in;
   in.input = ruleset(f);
-  if (auto r = host.run({"nft", "-f", "-"}, in); !r) return Unexpected{r.error()};
-  if (auto r = host.run({"sysctl", "-q", "-w", sysctl_key(v6) + "=1"}); !r) return Unexpected{r.error()};
+  auto previous = host.run({"sh", "-c", kInstall, "sh", sysctl_key(is_ipv6(f.to_address))}, in);
+  if (!previous) return Unexpected{previous.error()};
   std::string value = *previous;
   while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
   return value;

@@ -144,16 +144,19 @@ std::string manager_snapshot_dir(const std::string& volume_path) {
   return pool_root_of(volume_path) + "/" + basename(dirname(volume_path)) + "-snapshots/" + basename(volume_path);
 }
 
+// One round trip for all volumes (the final snapshot is on the outage's path). The script is
+// constant; the paths are its arguments, pairs of (subvolume, snapshot).
+const char* kSnapshotEach =
+    "set -e; while [ $# -gt 0 ]; do "
+    "btrfs subvolume show \"$2\" >/dev/null 2>&1 || { mkdir -p \"${2%/*}\"; btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null; }; "
+    "shift 2; done";
+
 Status BtrfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
   // btrfs cannot snapshot several subvolumes atomically; the final snapshot is taken with the
   // instance stopped or frozen, so this only matters for the pre-copy rounds.
-  for (auto& v : volumes) {
-    auto have = has_snapshot(host, v, snap, false);
-    if (!have) return Unexpected{have.error()};
-    if (*have) continue;
-    FERRY_TRY(host.run({"mkdir", "-p", ferry_dir(v.source_path)}));
-    FERRY_TRY(host.run({"btrfs", "subvolume", "snapshot", "-r", v.source_path, ferry_dir(v.source_path) + "/" + snap}));
-  }
+  std::vector<std::string> argv = {"sh", "-c", kSnapshotEach, "sh"};
+  for (auto& v : volumes) argv.insert(argv.end(), {v.source_path, ferry_dir(v.source_path) + "/" + snap});
+  FERRY_TRY(host.run(argv));
   return {};
 }
 
@@ -255,14 +258,16 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   return total;
 }
 
+// Replaces the instance subvolume ($1) by a writable snapshot of the received one ($2), in one
+// round trip.
+const char* kActivate =
+    "set -e; if btrfs subvolume show \"$1\" >/dev/null 2>&1; then btrfs subvolume delete \"$1\" >/dev/null; fi; "
+    "mkdir -p \"${1%/*}\"; btrfs subvolume snapshot \"$2\" \"$1\" >/dev/null";
+
 Status BtrfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string& snap) {
   // The instance's subvolume is always a fresh writable snapshot of what ferry received, which
   // also discards what the target's manager wrote into it (its backup.yaml) since.
-  auto live = show(*ctx.target, v.target_path);
-  if (!live) return Unexpected{live.error()};
-  if (*live) FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", v.target_path}));
-  FERRY_TRY(ctx.target->run({"mkdir", "-p", dirname(v.target_path)}));
-  FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "snapshot", ferry_dir(v.target_path) + "/" + snap, v.target_path}));
+  FERRY_TRY(ctx.target->run({"sh", "-c", kActivate, "sh", v.target_path, ferry_dir(v.target_path) + "/" + snap}));
   return {};
 }
 
