@@ -87,3 +87,34 @@ forget_ferry_copies() {
     done
   done
 }
+
+# start_writer HOST MANAGER NAME BYTES: a steady write load inside the instance: BYTES of random
+# data appended to /root/load every 0.1 s (the file starts over at 64 MB). An exec session kept
+# open from here (busybox has no nohup); it ends when the instance stops, or at exit.
+start_writer() {
+  on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "while :; do head -c $4 /dev/urandom >>/root/load; [ \$(wc -c </root/load) -lt 67108864 ] || : >/root/load; sleep 0.1; done" >/dev/null 2>&1 &
+  cleanup "kill $! 2>/dev/null || true"
+}
+
+# answers_within URL SECONDS: true once URL answers 200.
+answers_within() {
+  local end=$((SECONDS + $2))
+  until curl -sf -m 1 -o /dev/null "$1"; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.05
+  done
+}
+
+# measure_stop_start HOST MANAGER NAME URL: stops and starts the instance as its manager does,
+# timing each (the start until URL answers); sets STOP_S and START_S.
+measure_stop_start() {
+  local cli t0
+  cli=$(manager_cli "$2")
+  t0=$EPOCHREALTIME
+  on "$1" "$cli" stop "$3"
+  STOP_S=$(elapsed_since "$t0")
+  t0=$EPOCHREALTIME
+  on "$1" "$cli" start "$3"
+  answers_within "$4" 60 || die "$3 did not answer at $4 after its start"
+  START_S=$(elapsed_since "$t0")
+}
