@@ -13,8 +13,8 @@ port=18280
 # Under TCG one move takes minutes: CI runs LXD; ZFS_MOVE_MANAGERS="lxd incus" runs both.
 for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   cli=$(manager_cli $manager)
-  name=t-zmv-$manager
-  vol=t-zmv-vol-$manager
+  name=z-mv-$manager
+  vol=z-mv-vol-$manager
   root=$([ $manager = lxd ] && echo tank/lxd || echo tank/incus)
   for h in alpha beta; do
     on "$h" "$cli" profile create ferry-web >/dev/null 2>&1 || true

@@ -6,7 +6,7 @@
 # none lost; its root is a zfs dataset cloned from the image's.
 . "$(dirname "$0")/zfs_lib.sh"
 
-name=t-zfs-wl
+name=z-wl
 port=18180
 t0=$EPOCHREALTIME
 launch_workload lxd alpha $name --port $port
