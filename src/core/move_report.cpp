@@ -60,7 +60,8 @@ json outage_breakdown(const Journal& journal, const MoveState& state) {
   auto health = journal.done_data("cutover.health");
   if (!health) return nullptr;
   bool crash = state.request.crash();
-  double stop = step_seconds(journal, "cutover.stop-source") + step_seconds(journal, "cutover.end-source");
+  // The crash mode's kill runs beside the final sends: it is part of final_sync, not the freeze.
+  double stop = step_seconds(journal, "cutover.stop-source");
   double snapshot = step_seconds(journal, "cutover.snapshot");
   double sends = 0;
   for (auto& rec : journal.records())
