@@ -95,7 +95,7 @@ write_random() {
 
 # --- the outage probe ---------------------------------------------------------------------------
 
-# probe_start PORT: asks GET /health of alpha and beta every 0.1 s from this machine (the lab
+# probe_start PORT: asks GET /health of beta every 0.1 s (of alpha every 1 s) from this machine (the lab
 # client's view) until probe_stop; probe_stop prints the analysis as JSON (gap_s: last answer
 # from alpha to first answer from beta; first_beta_ok: epoch seconds).
 probe_start() {
