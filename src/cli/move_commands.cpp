@@ -89,7 +89,8 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
     cmd->add_option("--precopy-rounds", request->precopy_rounds, "Incremental syncs while running, before the stop")
         ->capture_default_str();
     add_outage_options(*cmd, *request);
-    cmd->callback([&options, exit_code, request, command = spec.command]() {
+    cmd->callback([&options, exit_code, request, cmd, command = spec.command]() {
+      request->max_downtime_given = cmd->get_option("--max-downtime")->count() > 0;
       core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
                                  options.ssh_config};
       auto outcome = core::run_move_command(command, *request, settings);

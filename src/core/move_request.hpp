@@ -28,6 +28,7 @@ struct MoveRequest {
   // The outage.
   ConsistencyMode mode = ConsistencyMode::clean;
   double max_downtime = 10;         // seconds; pre-copy rounds go on until the prediction fits
+  bool max_downtime_given = false;  // the default bends to hosts slower than it; a given one does not
   int max_rounds = 8;               // pre-copy rounds at most before ferry asks the operator
   bool cutover_anyway = false;      // cut over even if the prediction does not fit
   bool trial = true;                // boot the target copy once before the outage (`ferry try`)

@@ -134,13 +134,19 @@ ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
   auto& r = s.ctx.request;
   auto history = copy_history(journal);
   auto costs = measured_costs(journal, r.crash());
-  Decision d = decide(history.seed, history.rounds, costs, r.max_downtime, r.max_rounds);
+  double budget = r.max_downtime;
+  if (!r.max_downtime_given && costs.measured && budget < costs.stop_seconds + costs.start_seconds + 2) {
+    budget = costs.stop_seconds + costs.start_seconds + 2;  // the default must not refuse slow hosts
+    s.ctx.say(fmt::format("stopping and starting take {:.1f} s here: aiming for {:.1f} s instead of the default {:.0f} s "
+                          "(set --max-downtime to insist)", costs.stop_seconds + costs.start_seconds, budget, r.max_downtime));
+  }
+  Decision d = decide(history.seed, history.rounds, costs, budget, r.max_rounds);
   if (d.verdict == Verdict::cut_over && static_cast<int>(history.rounds.size()) < r.precopy_rounds)
     d.verdict = Verdict::another_round;
   json prediction = d.prediction.to_json();
   prediction["verdict"] = to_string(d.verdict);
   prediction["explanation"] = d.explanation;
-  prediction["budget_seconds"] = r.max_downtime;
+  prediction["budget_seconds"] = budget;
   prediction["rounds"] = history.rounds.size();
   (void)journal.append("fact", "", {{"prediction", prediction}});
   if (!s.ctx.json) s.ctx.say("after " + std::to_string(history.rounds.size()) + " pre-copy round(s): " + d.explanation);

@@ -131,33 +131,24 @@ Result<std::string> InstanceManager::storage_root() const {
   return dir + "/storage-pools";
 }
 
-Status InstanceManager::start(const std::string& name) const {
-  std::vector<std::string> argv = {client_, "start", name};
-  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
-  auto out = host_.run(argv);
+Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
+  args.insert(args.begin(), client_);
+  if (project_ != "default") args.insert(args.end(), {"--project", project_});
+  auto out = host_.run(args, options);
   if (!out) return Unexpected{out.error()};
   return {};
 }
+
+Status InstanceManager::start(const std::string& name) const { return run_client({"start", name}); }
 
 Status InstanceManager::stop(const std::string& name, int timeout_s, bool force) const {
-  std::vector<std::string> argv = {client_, "stop", name};
-  if (force) argv.push_back("--force");
-  else argv.insert(argv.end(), {"--timeout", std::to_string(timeout_s)});
-  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
   exec::RunOptions options;
   options.timeout = std::chrono::seconds(timeout_s + 30);
-  auto out = host_.run(argv, options);
-  if (!out) return Unexpected{out.error()};
-  return {};
+  if (force) return run_client({"stop", name, "--force"}, options);
+  return run_client({"stop", name, "--timeout", std::to_string(timeout_s)}, options);
 }
 
-Status InstanceManager::freeze(const std::string& name) const {
-  std::vector<std::string> argv = {client_, "pause", name};
-  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
-  auto out = host_.run(argv);
-  if (!out) return Unexpected{out.error()};
-  return {};
-}
+Status InstanceManager::freeze(const std::string& name) const { return run_client({"pause", name}); }
 
 Result<long> InstanceManager::init_pid(const std::string& name) const {
   auto j = query(with_project("/1.0/instances/" + name + "/state"));
@@ -177,19 +168,11 @@ Result<exec::Completed> InstanceManager::exec_in(const std::string& name, const 
 }
 
 Status InstanceManager::set_config(const std::string& name, const std::string& key, const std::string& value) const {
-  std::vector<std::string> argv = {client_, "config", "set", name, key, value};
-  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
-  auto out = host_.run(argv);
-  if (!out) return Unexpected{out.error()};
-  return {};
+  return run_client({"config", "set", name, key, value});
 }
 
 Status InstanceManager::unset_config(const std::string& name, const std::string& key) const {
-  std::vector<std::string> argv = {client_, "config", "unset", name, key};
-  if (project_ != "default") argv.insert(argv.end(), {"--project", project_});
-  auto out = host_.run(argv);
-  if (!out) return Unexpected{out.error()};
-  return {};
+  return run_client({"config", "unset", name, key});
 }
 
 Status InstanceManager::put_instance(const std::string& name, const nlohmann::json& body) const {

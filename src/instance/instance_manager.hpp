@@ -63,6 +63,8 @@ class InstanceManager {
                                const std::string& body = {}) const;
   Result<std::optional<nlohmann::json>> query_optional(const std::string& path) const;
   std::string with_project(const std::string& path) const;
+  // `<client> ARGS... [--project P]` on the host.
+  Status run_client(std::vector<std::string> args, const exec::RunOptions& options = {}) const;
 
   exec::Host host_;
   ManagerKind kind_;

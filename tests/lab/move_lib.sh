@@ -57,7 +57,8 @@ instance_field() {
 # no_ferry_children: nothing ferry started survives it (ssh masters, streams), here or on the hosts.
 no_ferry_children() {
   local left
-  left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -v pgrep || true)
+  # Only this lab's (other ferry runs may use another tier of the lab meanwhile).
+  left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -F -- "$FERRY_LAB_SSH_CONFIG" | grep -v pgrep || true)
   [ -z "$left" ] || { fail "ferry's children outlived it: $left"; return; }
   for h in alpha beta; do
     left=$(on_sh "$h" "pgrep -af 'btrfs send|btrfs receive|zfs send|zfs recv|ferry-pipestatus' | grep -v pgrep" || true)

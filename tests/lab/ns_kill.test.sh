@@ -35,7 +35,7 @@ for step in $steps; do
       fail "killed at $step:$when: expected SIGKILL (137), got exit $rc: $(tail -3 "$WORK/run.err")"
     fi
     if [ "$step" = cutover.start-target ] && [ $when = after ]; then point_client "http://$BETA:$port"; fi
-    left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -v pgrep || true)
+    left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -F -- "$FERRY_LAB_SSH_CONFIG" | grep -v pgrep || true)
     [ -z "$left" ] || fail "after the kill at $step:$when, ferry's children survive: $left"
   done
 done

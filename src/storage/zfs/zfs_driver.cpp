@@ -144,6 +144,14 @@ std::optional<uint64_t> parse_send_size(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<uint64_t> parse_token_bytes(const std::string& text) {
+  // `zfs send -n -v -t TOKEN` prints the token's nvlist, e.g. "\tbytes = 0x136c6e8".
+  static const std::regex bytes(R"((^|\n)\s*bytes = (0x[0-9a-fA-F]+|\d+))");
+  std::smatch m;
+  if (std::regex_search(text, m, bytes)) return std::stoull(m[2].str(), nullptr, 0);
+  return std::nullopt;
+}
+
 Status ZfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
   // One `zfs snapshot` naming every dataset: atomic within a pool. Skip those already done.
   std::vector<std::string> argv = {"zfs", "snapshot"};
@@ -234,11 +242,19 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     auto token = get_property(*ctx.target, v.target_path, "receive_resume_token");
     if (!token) return Unexpected{token.error()};
     if (*token != "-" && !token->empty()) {
-      if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t");
+      // The dry run of the resumed stream says what the target already has (the token's
+      // "bytes") and what is left ("size"): the note and the progress bar's total.
+      uint64_t left = 0;
+      std::string have;
+      if (auto dry = ctx.source->run({"zfs", "send", "-n", "-v", "-P", "-t", *token})) {
+        left = parse_send_size(*dry).value_or(0);
+        if (auto b = parse_token_bytes(*dry)) have = " (" + ui::format_bytes(*b) + " already on the target)";
+      }
+      if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
       exec::StreamSpec spec;
       spec.send = {"zfs", "send", "-v", "-P", "-t", *token};
       spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
-      auto r = run_one(ctx, spec, v.role + " (resumed)", 0);
+      auto r = run_one(ctx, spec, v.role + " (resumed)", left);
       if (r) {
         total.bytes += r->bytes;
         total.seconds += r->seconds;

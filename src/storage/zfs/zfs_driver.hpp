@@ -28,5 +28,7 @@ std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
 // Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
 std::optional<uint64_t> parse_send_progress(std::string_view line);
 std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
+// The bytes a receive already holds, from the token contents `zfs send -n -v -t TOKEN` prints.
+std::optional<uint64_t> parse_token_bytes(const std::string& dry_run_output);
 
 }  // namespace ferry::storage::zfs
