@@ -80,6 +80,8 @@ workload_delete() {
         done
       done
       lxc delete --force $name >/dev/null 2>&1; lxc storage volume delete default $vol >/dev/null 2>&1
+      # a copy that was sent but never imported (a failed prepare) is not LXD's to delete
+      for ds in \$root/containers/$name \$root/custom/default_$vol; do zfs destroy -r \$ds >/dev/null 2>&1; done
       zfs destroy -r tank/ferry-bench-staging/$name >/dev/null 2>&1; zfs destroy -r tank/ferry-bench-staging/$vol >/dev/null 2>&1; true"
   done
 }
