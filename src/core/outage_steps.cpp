@@ -61,11 +61,13 @@ Result<json> do_trial(MoveContext& ctx, Journal& journal) {
   std::string check = ctx.request.try_check.empty() ? kDefaultTryCheck : ctx.request.try_check;
   auto checked = tm.exec_in(name, {"sh", "-c", check}, 120);
   double start_s = seconds_since(t0);
-  std::string check_error;
+  std::optional<std::string> check_error;  // set when the check failed (its output may be empty)
   if (!checked) check_error = checked.error().message();
-  else if (!checked->status.ok()) check_error = exec::tail_lines(checked->err + checked->out, 6);
+  else if (checked->timed_out) check_error = "the check did not finish within 120 s";
+  else if (!checked->status.ok())
+    check_error = checked->status.describe() + ": " + exec::tail_lines(checked->err + checked->out, 6);
   double freeze_s = 0;
-  if (check_error.empty() && ctx.request.crash()) {
+  if (!check_error && ctx.request.crash()) {
     auto f0 = std::chrono::steady_clock::now();
     if (tm.freeze(name)) freeze_s = seconds_since(f0);
   }
@@ -80,8 +82,8 @@ Result<json> do_trial(MoveContext& ctx, Journal& journal) {
   if (!after) return Unexpected{after.error()};
   if (*after) FERRY_TRY(journal.append("fact", "", {{"target_last_used_at", (**after).last_used_at}}));
   if (!stopped) return Unexpected{stopped.error()};
-  if (!check_error.empty())
-    return fail(make_error("the trial boot of '" + name + "' on " + ctx.target.name() + " failed its check", check_error)
+  if (check_error)
+    return fail(make_error("the trial boot of '" + name + "' on " + ctx.target.name() + " failed its check", *check_error)
                     .on(ctx.target.name())
                     .with_hint("nothing was switched and the source still serves; see why the copy does not come up "
                                "(`" + tm.client() + " start " + name + "` there, then stop it), or skip the trial with --no-try"));

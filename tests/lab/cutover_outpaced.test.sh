@@ -39,6 +39,16 @@ expect_eq "the source still runs" Running "$(instance_field alpha lxd $name .sta
 expect_eq "the target copy is stopped" Stopped "$(instance_field beta lxd $name .status)"
 status=$(ferry status $name --from alpha --to beta --json)
 expect_json "ferry status shows the prediction" '.prediction.verdict == "not_converging" and .prediction.outage_seconds > 10' "$status"
+stop_writer alpha lxd $name
+note "ferry try: the trial boot on its own, with a check that fails, then with the default check"
+code=0
+ferry try $name --from alpha --to beta --try-check 'test -e /no/such/file' >"$WORK/try.out" 2>&1 || code=$?
+expect_eq "a failing --try-check fails the trial (exit 1)" 1 "$code"
+grep -q "failed its check" "$WORK/try.out" && ok "the message says the check failed" || fail "no reason given: $(tail -3 "$WORK/try.out")"
+expect_eq "after the trial the copy is stopped" Stopped "$(instance_field beta lxd $name .status)"
+expect_eq "its proxy device is back as imported" proxy "$(instance_field beta lxd $name '.devices.web.type')"
+try=$(ferry try $name --from alpha --to beta --json)
+expect_json "the default check passes and the times are measured" '.ok and .phases.try.seconds > 0' "$try"
 stop_client
 note "client: $CLIENT_REPORT"
 expect_json "the client lost nothing and was served throughout" '.lost == 0 and .longest_gap_seconds < 2' "$CLIENT_REPORT"

@@ -91,11 +91,14 @@ forget_ferry_copies() {
 
 # start_writer HOST MANAGER NAME BYTES: a steady write load inside the instance: BYTES of random
 # data appended to /root/load every 0.1 s (the file starts over every minute). An exec session kept
-# open from here (busybox has no nohup); it ends when the instance stops, or at exit.
+# open from here (busybox has no nohup); it ends when the instance stops, or with stop_writer.
 start_writer() {
-  on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "i=0; while :; do head -c $4 /dev/urandom >>/root/load; i=\$((i + 1)); [ \$i -lt 600 ] || { : >/root/load; i=0; }; sleep 0.1; done" >/dev/null 2>&1 &
+  on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "rm -f /root/stop-load; i=0; while [ ! -e /root/stop-load ]; do head -c $4 /dev/urandom >>/root/load; i=\$((i + 1)); [ \$i -lt 600 ] || { : >/root/load; i=0; }; sleep 0.1; done" >/dev/null 2>&1 &
   cleanup "kill $! 2>/dev/null || true"
 }
+
+# stop_writer HOST MANAGER NAME
+stop_writer() { on "$1" "$(manager_cli "$2")" exec "$3" -- touch /root/stop-load; }
 
 # answers_within URL SECONDS: true once URL answers 200.
 answers_within() {
