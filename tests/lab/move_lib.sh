@@ -15,7 +15,8 @@ start_client() {
   CLIENT_URL_FILE=$WORK/client-url
   echo "$1" >"$CLIENT_URL_FILE"
   rm -f "$WORK/client-stop"
-  "$LAB/client" --verbose --timeout 2 --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
+  # shellcheck disable=SC2086  # CLIENT_OPTIONS: extra options from the tier's lib (word-split)
+  "$LAB/client" --verbose --timeout 2 ${CLIENT_OPTIONS:-} --url-file "$CLIENT_URL_FILE" --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
   CLIENT_PID=$!
   cleanup "kill $CLIENT_PID 2>/dev/null || true"
 }

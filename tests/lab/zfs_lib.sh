@@ -11,6 +11,12 @@ LAB_DIR=${FERRY_LAB_DIR:-/var/tmp/ferry-lab}
 ALPHA=$FERRY_LAB_ALPHA_ADDR
 BETA=$FERRY_LAB_BETA_ADDR
 
+# The lab client's rate here (move_lib.sh's start_client): one append every 0.5 s. The busybox
+# service under TCG serves ~5-8 appends a second on an idle VM (a shell and an fsync each);
+# at the client's default 10 a second, anything else on the VM (a zfs send, another test)
+# tips it into a backlog it never leaves, and every request times out.
+CLIENT_OPTIONS=${CLIENT_OPTIONS:---interval 0.5}
+
 WORK=$(mktemp -d /tmp/ferry-zfs-test.XXXXXX)
 cleanup_hooks=()
 on_exit() {
