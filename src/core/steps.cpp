@@ -45,7 +45,9 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
   // After the import the target's manager rewrites its backup file in the volume; that, and only
   // that, is discarded by the increment (check-target ran just before, in this phase).
   bool allow_rollback = journal.is_done("prepare.import");
-  auto stats = ctx.driver->transfer(ctx.transfer_context(), *vol, step.snapshot, allow_rollback);
+  auto t = ctx.transfer_context();
+  t.in_outage = step.id.rfind("cutover.", 0) == 0;
+  auto stats = ctx.driver->transfer(t, *vol, step.snapshot, allow_rollback);
   if (!stats) return Unexpected{stats.error()};
   return json{{"snapshot", step.snapshot}, {"bytes", stats->bytes}, {"seconds", stats->seconds},
               {"streams", stats->streams}, {"resumed", stats->resumed}};
@@ -53,6 +55,7 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
 
 Result<json> do_activate(MoveContext& ctx, const Step& step) {
   auto t = ctx.transfer_context();
+  t.in_outage = step.id.rfind("cutover.", 0) == 0;
   for (auto& v : ctx.discovery.volumes) FERRY_TRY(ctx.driver->activate_on_target(t, v, step.snapshot));
   return json{{"snapshot", step.snapshot}};
 }

@@ -20,6 +20,7 @@ struct TransferContext {
   std::string target_from_source;  // the target's ssh destination as the source sees it
   std::string bwlimit;             // e.g. "20M": throttles each stream (pv -L)
   bool show_progress = true;
+  bool in_outage = false;  // the final increment: skip what can wait (size estimate, holds, checks)
   std::function<void(const std::string&)> note;  // things the user must know ("resuming ...")
 };
 

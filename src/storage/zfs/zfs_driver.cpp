@@ -1,5 +1,6 @@
 #include "storage/zfs/zfs_driver.hpp"
 
+#include <future>
 #include <regex>
 #include <sstream>
 
@@ -22,14 +23,17 @@ Result<bool> dataset_exists(const exec::Host& host, const std::string& ds) {
   return r->has_value();
 }
 
+// One round trip: a missing dataset is an answer (nullopt), not an error.
 Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host& host, const std::string& ds) {
-  auto exists = dataset_exists(host, ds);
-  if (!exists) return Unexpected{exists.error()};
-  if (!*exists) return std::optional<std::vector<SnapshotInfo>>{};
-  auto out = host.run({"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg", "-s", "createtxg",
-                       "-d", "1", ds});
-  if (!out) return Unexpected{out.error()};
-  return std::optional<std::vector<SnapshotInfo>>{parse_snapshot_list(*out)};
+  std::vector<std::string> argv = {"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg",
+                                   "-s", "createtxg", "-d", "1", ds};
+  auto done = host.run_raw(argv);
+  if (!done) return Unexpected{done.error()};
+  if (!done->status.ok()) {
+    if (done->err.find("does not exist") != std::string::npos) return std::optional<std::vector<SnapshotInfo>>{};
+    return fail(exec::command_error(host, argv, *done));
+  }
+  return std::optional<std::vector<SnapshotInfo>>{parse_snapshot_list(done->out)};
 }
 
 Result<std::string> get_property(const exec::Host& host, const std::string& ds, const std::string& prop) {
@@ -153,8 +157,12 @@ std::optional<uint64_t> parse_token_bytes(const std::string& text) {
 }
 
 Status ZfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
-  // One `zfs snapshot` naming every dataset: atomic within a pool. Skip those already done.
+  // One `zfs snapshot` naming every dataset: atomic within a pool. Tried at once (it is on the
+  // outage's path); only if it fails (a rerun: some exist already) are the missing ones looked up.
   std::vector<std::string> argv = {"zfs", "snapshot"};
+  for (auto& v : volumes) argv.push_back(v.source_path + "@" + snap);
+  if (auto first = host.run_raw(argv); first && first->status.ok()) return {};
+  argv.resize(2);
   for (auto& v : volumes) {
     auto have = has_snapshot(host, v, snap, false);
     if (!have) return Unexpected{have.error()};
@@ -164,6 +172,19 @@ Status ZfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& vo
   auto out = host.run(argv);
   if (!out) return Unexpected{out.error()};
   return {};
+}
+
+Result<ZfsDriver::SourceFacts> ZfsDriver::source_facts(const exec::Host& source, const std::string& ds) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = facts_.find(ds); it != facts_.end()) return it->second;
+  }
+  auto flags = send_flags(source, ds);
+  if (!flags) return Unexpected{flags.error()};
+  auto props = carried_properties(source, ds);
+  if (!props) return Unexpected{props.error()};
+  std::lock_guard lock(mutex_);
+  return facts_[ds] = SourceFacts{*flags, *props};
 }
 
 Result<bool> ZfsDriver::has_snapshot(const exec::Host& host, const Volume& v, const std::string& snap, bool on_target) {
@@ -233,26 +254,36 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
 Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                           bool allow_rollback) {
   TransferStats total;
-  auto flags = send_flags(*ctx.source, v.source_path);
-  if (!flags) return Unexpected{flags.error()};
+  auto facts = source_facts(*ctx.source, v.source_path);
+  if (!facts) return Unexpected{facts.error()};
+  auto* flags = &facts->flags;
 
+  // The target's state in one round trip: its resume token and what was written since the last
+  // snapshot (a missing dataset answers nothing).
+  std::string token = "-", written = "0";
+  if (auto state = ctx.target->probe({"zfs", "get", "-H", "-p", "-o", "property,value", "receive_resume_token,written",
+                                      v.target_path});
+      !state) {
+    return Unexpected{state.error()};
+  } else if (*state) {
+    std::istringstream in(**state);
+    std::string prop, value;
+    while (in >> prop >> value) (prop == "written" ? written : token) = value;
+  }
   // An interrupted stream first: resume it with its token, or discard it if the token is stale.
-  if (auto exists = dataset_exists(*ctx.target, v.target_path); !exists) return Unexpected{exists.error()};
-  else if (*exists) {
-    auto token = get_property(*ctx.target, v.target_path, "receive_resume_token");
-    if (!token) return Unexpected{token.error()};
-    if (*token != "-" && !token->empty()) {
+  {
+    if (token != "-" && !token.empty()) {
       // The dry run of the resumed stream says what the target already has (the token's
       // "bytes") and what is left ("size"): the note and the progress bar's total.
       uint64_t left = 0;
       std::string have;
-      if (auto dry = ctx.source->run({"zfs", "send", "-n", "-v", "-P", "-t", *token})) {
+      if (auto dry = ctx.source->run({"zfs", "send", "-n", "-v", "-P", "-t", token})) {
         left = parse_send_size(*dry).value_or(0);
         if (auto b = parse_token_bytes(*dry)) have = " (" + ui::format_bytes(*b) + " already on the target)";
       }
       if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
       exec::StreamSpec spec;
-      spec.send = {"zfs", "send", "-v", "-P", "-t", *token};
+      spec.send = {"zfs", "send", "-v", "-P", "-t", token};
       spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
       auto r = run_one(ctx, spec, v.role + " (resumed)", left);
       if (r) {
@@ -272,21 +303,17 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     }
   }
 
-  auto src = list_snapshots(*ctx.source, v.source_path);
+  // Both sides' snapshots at the same time: each is a round trip to another host.
+  auto src_future = std::async(std::launch::async, [&] { return list_snapshots(*ctx.source, v.source_path); });
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  auto src = src_future.get();
   if (!src) return Unexpected{src.error()};
   if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
-  auto tgt = list_snapshots(*ctx.target, v.target_path);
   if (!tgt) return Unexpected{tgt.error()};
-  bool changed = false;
-  if (*tgt) {
-    auto written = get_property(*ctx.target, v.target_path, "written");
-    if (!written) return Unexpected{written.error()};
-    changed = *written != "0";
-  }
+  bool changed = *tgt && written != "0";
   auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
   if (!plan) return fail(plan.error().on(ctx.target->name()));
-  auto props = carried_properties(*ctx.source, v.source_path);
-  if (!props) return Unexpected{props.error()};
+  auto* props = &facts->props;
   for (auto& s : plan->sends) {
     if (s.rollback && !allow_rollback)
       return fail(make_error(v.target_path + " was changed on the target since the last sync")
@@ -295,10 +322,12 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     exec::StreamSpec spec;
     spec.send = send_argv(*flags, v.source_path, s, true);
     spec.recv = recv_argv(v.target_path, !s.from, s.rollback, *props);
-    uint64_t expected = 0;
-    auto est_argv = send_argv(*flags, v.source_path, s, false);
-    est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
-    if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
+    uint64_t expected = 0;  // for the progress bar; the outage's small increment goes without
+    if (!ctx.in_outage) {
+      auto est_argv = send_argv(*flags, v.source_path, s, false);
+      est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
+      if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
+    }
     auto r = run_one(ctx, spec, v.role + " @" + s.to, expected);
     if (!r) return r;
     total.bytes += r->bytes;
@@ -306,6 +335,8 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     total.streams += 1;
   }
   // Hold the new common snapshot on both sides; release the holds on older ferry snapshots.
+  // After the final increment the cleanup step does it, off the outage's path.
+  if (ctx.in_outage) return total;
   for (const exec::Host* h : {ctx.source, ctx.target}) {
     const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
     FERRY_TRY(hold(*h, ds + "@" + snap));
@@ -318,7 +349,9 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
 }
 
 Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string&) {
-  // The received dataset must never be mounted by zfs itself: the manager mounts it.
+  // The received dataset must never be mounted by zfs itself: the manager mounts it. The full
+  // receive set canmount=noauto and increments do not carry properties: checked outside the outage.
+  if (ctx.in_outage) return {};
   auto canmount = get_property(*ctx.target, v.target_path, "canmount");
   if (!canmount) return Unexpected{canmount.error()};
   if (*canmount != "noauto") {
@@ -331,6 +364,7 @@ Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v
 Status ZfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volume& v, const std::string& keep) {
   for (const exec::Host* h : {ctx.source, ctx.target}) {
     const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    if (!keep.empty()) FERRY_TRY(hold(*h, ds + "@" + keep));  // the base of a move back
     auto list = list_snapshots(*h, ds);
     if (!list) return Unexpected{list.error()};
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))

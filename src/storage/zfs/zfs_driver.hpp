@@ -2,6 +2,9 @@
 // user holds on the common snapshot so nothing prunes the base mid-move.
 #pragma once
 
+#include <map>
+#include <mutex>
+
 #include "storage/storage_driver.hpp"
 
 namespace ferry::storage::zfs {
@@ -21,6 +24,16 @@ class ZfsDriver final : public StorageDriver {
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
+
+ private:
+  // What does not change during a move, asked once per dataset (sends run in parallel threads).
+  struct SourceFacts {
+    std::vector<std::string> flags;  // send flags
+    std::vector<std::string> props;  // local properties a plain stream does not carry
+  };
+  Result<SourceFacts> source_facts(const exec::Host& source, const std::string& ds);
+  std::mutex mutex_;
+  std::map<std::string, SourceFacts> facts_;
 };
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
