@@ -201,7 +201,7 @@ CommandOutcome step_failed(Session& s, const Step& step, Error e) {
 }
 
 // Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
-// run at the same time, each over its own connection: the outage waits for the slowest only.
+// run at the same time, each its own stream: the outage waits for the slowest only.
 CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
   for (size_t i = 0; i < steps.size();) {
