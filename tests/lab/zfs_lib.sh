@@ -59,3 +59,18 @@ launch_workload() {
   cleanup "'$LAB/workload' delete --tier zfs --manager $manager $host $name"
   URL=$("$LAB/workload" launch --tier zfs --manager "$manager" "$@" "$host" "$name")
 }
+
+# forget_instance MANAGER NAME [VOLUME]: removes NAME (and custom volume VOLUME) from both hosts,
+# whatever state a move left them in: ferry's holds on their snapshots first (a failed move
+# keeps them, and a held snapshot makes the manager's delete fail), then the instance, the
+# volume and any dataset left (a partial receive the manager never knew).
+forget_instance() {
+  local manager=$1 name=$2 vol=${3:-} cli root h ds
+  cli=$([ "$manager" = lxd ] && echo lxc || echo incus)
+  root=$([ "$manager" = lxd ] && echo tank/lxd || echo tank/incus)
+  ds="$root/containers/$name${vol:+ $root/custom/default_$vol}"
+  for h in alpha beta; do
+    on_sh "$h" "for s in \$(zfs list -H -t snapshot -o name -r $ds 2>/dev/null | grep @ferry-); do zfs release ferry \$s; done
+      $cli delete --force $name; ${vol:+$cli storage volume delete default $vol;} zfs destroy -r ${ds// / ; zfs destroy -r }" >/dev/null 2>&1 || true
+  done
+}
