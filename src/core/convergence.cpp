@@ -61,7 +61,7 @@ bool budget_possible(const OutageCosts& costs, double budget, std::string* why) 
 }
 
 Decision decide(const RoundFigures& seed, const std::vector<RoundFigures>& rounds, const OutageCosts& costs,
-                double budget, int max_rounds) {
+                double budget, int max_rounds, bool strict) {
   Decision d{Verdict::another_round, predict(seed, rounds, costs), ""};
   auto& p = d.prediction;
   std::string figures = fmt::format("predicted outage {:.1f} s (stop {:.1f} s + final sync {:.1f} s of {} + start {:.1f} s), "
@@ -81,6 +81,12 @@ Decision decide(const RoundFigures& seed, const std::vector<RoundFigures>& round
   if (budget <= 0 || p.outage_seconds <= budget) {
     d.verdict = Verdict::cut_over;
     d.explanation = figures;
+    return d;
+  }
+  double delta_part = p.throughput > 0 ? p.next_delta_bytes / p.throughput : 0;
+  if (!strict && delta_part < 1.0) {
+    d.verdict = Verdict::cut_over;
+    d.explanation = figures + "; another round would not shorten it (the final increment is a matter of fixed costs)";
     return d;
   }
   size_t n = rounds.size();

@@ -49,7 +49,9 @@ struct Decision {
 Prediction predict(const RoundFigures& seed, const std::vector<RoundFigures>& rounds, const OutageCosts& costs);
 // The budget alone: rejected at once when stop + start do not fit.
 bool budget_possible(const OutageCosts& costs, double budget, std::string* why);
+// strict: the operator set the budget. Otherwise, once another round could not shorten the
+// outage (the increment is already a matter of fixed costs), ferry cuts over and says so.
 Decision decide(const RoundFigures& seed, const std::vector<RoundFigures>& rounds, const OutageCosts& costs,
-                double budget, int max_rounds);
+                double budget, int max_rounds, bool strict = true);
 
 }  // namespace ferry::core

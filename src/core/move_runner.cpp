@@ -140,7 +140,7 @@ ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
     s.ctx.say(fmt::format("stopping and starting take {:.1f} s here: aiming for {:.1f} s instead of the default {:.0f} s "
                           "(set --max-downtime to insist)", costs.stop_seconds + costs.start_seconds, budget, r.max_downtime));
   }
-  Decision d = decide(history.seed, history.rounds, costs, budget, r.max_rounds);
+  Decision d = decide(history.seed, history.rounds, costs, budget, r.max_rounds, r.max_downtime_given);
   if (d.verdict == Verdict::cut_over && static_cast<int>(history.rounds.size()) < r.precopy_rounds)
     d.verdict = Verdict::another_round;
   json prediction = d.prediction.to_json();

@@ -45,6 +45,14 @@ TEST(Convergence, RejectsABudgetBelowStopPlusStartAtOnce) {
   EXPECT_TRUE(budget_possible(unmeasured, 0.5, nullptr));
 }
 
+TEST(Convergence, TheDefaultBudgetCutsOverWhenOnlyFixedCostsAreLeft) {
+  // Slow hosts: a round of a few KB costs 30 s of fixed work; more rounds cannot help.
+  std::vector<RoundFigures> rounds = {{5000, 20.0, 30.0, 60}, {4000, 20.0, 30.0, 30}};
+  EXPECT_EQ(decide(kSeed, rounds, kCosts, 10, 8, /*strict=*/false).verdict, Verdict::cut_over);
+  auto strict = decide(kSeed, rounds, kCosts, 10, 8, /*strict=*/true);
+  EXPECT_NE(strict.verdict, Verdict::cut_over);  // a budget the operator set is not bent
+}
+
 TEST(Convergence, StopsAfterTooManyRounds) {
   auto d = decide(kSeed, {round(50, 10), round(40, 6), round(35, 5)}, kCosts, 6.5, 3);
   EXPECT_EQ(d.verdict, Verdict::too_many_rounds) << d.explanation;
