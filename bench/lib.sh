@@ -115,12 +115,13 @@ probe_stop() {
 
 # --- results ------------------------------------------------------------------------------------
 
-# emit FILE JSON: one line to stdout and appended to bench/results/FILE, with the machine's load
-# and the run's commit.
+# emit FILE JSON: one line to stdout and appended to bench/results/FILE, with the machine's load,
+# the tree's commit and the ferry binary's build time (build/ferry is shared: others rebuild it).
 emit() {
   local line
   line=$(jq -c --arg at "$(date -u +%FT%TZ)" --arg load "$(cut -d' ' -f1 /proc/loadavg)" \
     --arg commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    '. + {at: $at, load1: ($load | tonumber), commit: $commit}' <<<"$2")
+    --arg built "$(date -u -r "$FERRY" +%FT%TZ 2>/dev/null || echo unknown)" \
+    '. + {at: $at, load1: ($load | tonumber), commit: $commit, ferry_built: $built}' <<<"$2")
   printf '%s\n' "$line" | tee -a "$RESULTS/$1"
 }
