@@ -56,10 +56,10 @@ OutageCosts measured_costs(const Journal& journal, bool crash) {
 namespace {
 
 // The outage, step by step: what it cost and what ferry itself added to it.
-json outage_breakdown(const Journal& journal, const MoveState& state) {
+json outage_breakdown(const Journal& journal) {
   auto health = journal.done_data("cutover.health");
   if (!health) return nullptr;
-  bool crash = state.request.crash();
+  bool crash = journal.done_data("cutover.end-source").has_value();  // the mode the cutover ran in
   // The crash mode's kill runs beside the final sends: it is part of final_sync, not the freeze.
   double stop = step_seconds(journal, "cutover.stop-source");
   double snapshot = step_seconds(journal, "cutover.snapshot");
@@ -69,7 +69,7 @@ json outage_breakdown(const Journal& journal, const MoveState& state) {
   double final_sync = snapshot + sends + step_seconds(journal, "cutover.activate");
   double start = step_seconds(journal, "cutover.start-target") + step_seconds(journal, "cutover.health");
   double downtime = health->value("downtime_seconds", 0.0);
-  json out = {{"mode", to_string(state.request.mode)}, {crash ? "freeze_seconds" : "stop_seconds", stop},
+  json out = {{"mode", crash ? "crash" : "clean"}, {crash ? "freeze_seconds" : "stop_seconds", stop},
               {"snapshot_seconds", snapshot}, {"final_sync_seconds", final_sync}, {"start_seconds", start},
               {"downtime_seconds", downtime}, {"overhead_seconds", downtime - stop - start}};
   return out;
@@ -90,10 +90,11 @@ json summarize(const Journal& journal, const MoveState& state) {
     p["steps"] = p["steps"].get<int>() + 1;
   }
   json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
-              {"move_id", state.move_id}, {"mode", to_string(state.request.mode)}, {"phases", phases}};
+              {"move_id", state.move_id}, {"phases", phases}};
+  out["mode"] = journal.done_data("cutover.end-source") ? "crash" : to_string(state.request.mode);
   auto health = journal.done_data("cutover.health");
   out["downtime_seconds"] = health ? json(health->value("downtime_seconds", 0.0)) : json(nullptr);
-  out["outage"] = outage_breakdown(journal, state);
+  out["outage"] = outage_breakdown(journal);
   auto history = copy_history(journal);
   json rounds = json::array();
   for (auto& r : history.rounds) rounds.push_back({{"bytes", r.bytes}, {"seconds", r.round_seconds}});

@@ -352,6 +352,10 @@ CommandOutcome abort_move(Session& s) {
   if (!rb) return failure(rb.error());
   std::string done = *rb;
   auto& name = s.ctx.discovery.instance.name;
+  // ferry's snapshots first: their holds would keep the manager from deleting the copy (zfs).
+  auto t = s.ctx.transfer_context();
+  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+  done += "; removed ferry's snapshots";
   // Only what ferry created on the target is removed: the imported copy and its volumes.
   if (journal.is_done("prepare.import") || journal.last("begin").has_value()) {
     auto tgt = s.ctx.target_manager->instance(name);
@@ -366,9 +370,6 @@ CommandOutcome abort_move(Session& s) {
         }
     }
   }
-  auto t = s.ctx.transfer_context();
-  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
-  done += "; removed ferry's snapshots";
   (void)journal.append("aborted", "", {{"actions", done}});
   return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
 }

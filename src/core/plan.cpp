@@ -151,10 +151,10 @@ std::vector<Step> move_plan(const PlanInput& in) {
   if (!in.prepared) {
     steps = prepare_steps(in);
     seq = 2;
-    if (in.trial) {
-      auto t = trial_steps();
-      steps.insert(steps.end(), t.begin(), t.end());
-    }
+  }
+  if (in.trial) {  // once per move, before the pre-copy: its figures feed the prediction
+    auto t = trial_steps();
+    steps.insert(steps.end(), t.begin(), t.end());
   }
   for (int r = 0; r < in.precopy_rounds; ++r) {
     auto sync = sync_steps(in, in.first_round + r, seq++);
