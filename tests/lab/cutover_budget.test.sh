@@ -23,7 +23,7 @@ note "measured on alpha: stop $STOP_S s, start $START_S s; budget $budget s"
 start_writer alpha lxd $name 20000   # ~200 KB/s
 start_client "http://$ALPHA:$port"
 sleep 2
-load=$(on alpha lxc exec $name -- wc -c /root/load | awk '{print $1}')
+load=$(load_bytes alpha lxd $name)
 [ "${load:-0}" -gt 0 ] && ok "the write load runs ($load bytes so far)" || fail "the write load does not run"
 
 

@@ -96,7 +96,15 @@ forget_ferry_copies() {
 start_writer() {
   on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "rm -f /root/stop-load; i=0; while [ ! -e /root/stop-load ]; do head -c $4 /dev/urandom >>/root/load; i=\$((i + 1)); [ \$i -lt 600 ] || { : >/root/load; i=0; }; sleep 0.1; done" >/dev/null 2>&1 &
   cleanup "kill $! 2>/dev/null || true"
+  local end=$((SECONDS + 20))
+  until [ "$(load_bytes "$1" "$2" "$3")" -gt 0 ]; do  # under way before the caller measures
+    [ $SECONDS -lt $end ] || die "the write load in $3 did not start"
+    sleep 0.2
+  done
 }
+
+# load_bytes HOST MANAGER NAME: the size of the write load's file (0 before its first write).
+load_bytes() { on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c 'wc -c </root/load 2>/dev/null || echo 0'; }
 
 # stop_writer HOST MANAGER NAME
 stop_writer() { on "$1" "$(manager_cli "$2")" exec "$3" -- touch /root/stop-load; }
