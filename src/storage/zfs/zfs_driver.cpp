@@ -362,15 +362,24 @@ Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v
 }
 
 Status ZfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volume& v, const std::string& keep) {
+  // Both hosts, every snapshot, even after a failure: a hold left on the target would keep the
+  // manager from deleting the copy (ferry abort). The first failure is reported at the end.
+  Status first;
+  auto note = [&](Status done) {
+    if (!done && first) first = std::move(done);
+  };
   for (const exec::Host* h : {ctx.source, ctx.target}) {
     const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
-    if (!keep.empty()) FERRY_TRY(hold(*h, ds + "@" + keep));  // the base of a move back
+    if (!keep.empty()) note(hold(*h, ds + "@" + keep));  // the base of a move back
     auto list = list_snapshots(*h, ds);
-    if (!list) return Unexpected{list.error()};
+    if (!list) {
+      note(Unexpected{list.error()});
+      continue;
+    }
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_ferry_snapshot(s.name) && s.name != keep) FERRY_TRY(release_and_destroy(*h, ds + "@" + s.name));
+      if (is_ferry_snapshot(s.name) && s.name != keep) note(release_and_destroy(*h, ds + "@" + s.name));
   }
-  return {};
+  return first;
 }
 
 Result<uint64_t> ZfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {
