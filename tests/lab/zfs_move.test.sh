@@ -10,8 +10,8 @@
 . "$(dirname "$0")/move_lib.sh"
 
 port=18280
-# Under TCG one move takes minutes: CI runs LXD; ZFS_MOVE_MANAGERS="lxd incus" runs both.
-for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
+# Under TCG one move takes 4-12 min (load): both managers by default, ZFS_MOVE_MANAGERS=lxd for one.
+for manager in ${ZFS_MOVE_MANAGERS:-lxd incus}; do
   cli=$(manager_cli $manager)
   name=z-mv-$manager
   vol=z-mv-vol-$manager
