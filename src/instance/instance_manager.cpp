@@ -22,6 +22,9 @@ std::string InstanceManager::with_project(const std::string& path) const {
 std::vector<std::string> InstanceManager::query_argv(const std::string& path, const std::string& method,
                                                      const std::string& body) const {
   std::vector<std::string> argv = {client_, "query", "-X", method};
+  // A PUT (or POST, DELETE) may answer with an operation: wait for it, so that the next command
+  // does not find the instance busy, and a rejected change is an error.
+  if (method != "GET") argv.push_back("--wait");
   if (!body.empty()) argv.insert(argv.end(), {"--data", body});
   argv.push_back(path);
   return argv;
