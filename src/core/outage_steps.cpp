@@ -16,8 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string& instance_name(const MoveContext& ctx) { return ctx.discovery.instance.name; }
-
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -78,9 +76,7 @@ Result<json> do_trial(MoveContext& ctx, Journal& journal) {
   // Back as imported (the config and every volatile key: the next increment discards the boot's
   // writes on disk, so the database must not remember them either).
   FERRY_TRY(tm.put_instance(name, original));
-  auto after = tm.instance(name);
-  if (!after) return Unexpected{after.error()};
-  if (*after) FERRY_TRY(journal.append("fact", "", {{"target_last_used_at", (**after).last_used_at}}));
+  FERRY_TRY(record_target_fingerprint(ctx, journal));  // this boot was ferry's own
   if (!stopped) return Unexpected{stopped.error()};
   if (check_error)
     return fail(make_error("the trial boot of '" + name + "' on " + ctx.target.name() + " failed its check", *check_error)
@@ -115,8 +111,6 @@ Result<json> do_hook(MoveContext& ctx, const Step& step) {
 // Every task in the PID namespace of the instance's init, SIGKILLed while frozen. A task with a
 // pending SIGKILL never returns to user space, so when the instance is thawed (cgroup v1 freezes
 // until then) they all die without running again: nothing acknowledges a write the snapshot lacks.
-// One find and one kill, whatever the number of processes (a loop forking per process took
-// 25-40 s on a slow host).
 // One find and one kill, whatever the number of processes (a loop forking per process took
 // 25-40 s on a slow host). The namespace is compared as a string (it holds brackets).
 const char* kKillFrozenTasks =

@@ -19,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::string& instance_name(const MoveContext& ctx) { return ctx.discovery.instance.name; }
 
 Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
   PreflightOptions opt;
@@ -311,7 +310,7 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::health:
       return {ctx.request.health.empty() ? std::string("(the start returned: the instance runs)")
-                                         : "[" + std::string("local") + "] probe " + ctx.request.health +
+                                         : "[local] probe " + ctx.request.health +
                                                (ctx.request.target_address.empty() ? "" : " at " + ctx.request.target_address) +
                                                " until it answers " + std::to_string(ctx.request.health_status)};
     case StepKind::forward: {

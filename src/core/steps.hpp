@@ -23,6 +23,7 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step);
 Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal);
 
 long long epoch_ms();
+inline const std::string& instance_name(const MoveContext& ctx) { return ctx.discovery.instance.name; }
 // Journals the target copy's last_used_at: a later change means someone else started it.
 Result<nlohmann::json> record_target_fingerprint(MoveContext& ctx, Journal& journal);
 
