@@ -55,13 +55,20 @@ OutageCosts measured_costs(const Journal& journal, bool crash) {
 
 namespace {
 
+// The mode the cutover ran in: a freeze instead of the stop.
+bool ran_in_crash_mode(const Journal& journal) {
+  auto stop = journal.done_data("cutover.stop-source");
+  return stop && stop->contains("freeze_seconds");
+}
+
 // The outage, step by step: what it cost and what ferry itself added to it.
 json outage_breakdown(const Journal& journal) {
   auto health = journal.done_data("cutover.health");
   if (!health) return nullptr;
-  bool crash = journal.done_data("cutover.end-source").has_value();  // the mode the cutover ran in
-  // The crash mode's kill runs beside the final sends: it is part of final_sync, not the freeze.
-  double stop = step_seconds(journal, "cutover.stop-source");
+  bool crash = ran_in_crash_mode(journal);
+  // From the stop request on (the step first readies the final increments' receiving ends).
+  auto stop_data = journal.done_data("cutover.stop-source").value_or(json::object());
+  double stop = stop_data.value(crash ? "freeze_seconds" : "stop_seconds", step_seconds(journal, "cutover.stop-source"));
   double snapshot = step_seconds(journal, "cutover.snapshot");
   double sends = 0;
   for (auto& rec : journal.records())
@@ -91,7 +98,7 @@ json summarize(const Journal& journal, const MoveState& state) {
   }
   json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
               {"move_id", state.move_id}, {"phases", phases}};
-  out["mode"] = journal.done_data("cutover.end-source") ? "crash" : to_string(state.request.mode);
+  out["mode"] = ran_in_crash_mode(journal) ? "crash" : to_string(state.request.mode);
   auto health = journal.done_data("cutover.health");
   out["downtime_seconds"] = health ? json(health->value("downtime_seconds", 0.0)) : json(nullptr);
   out["outage"] = outage_breakdown(journal);

@@ -213,11 +213,9 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
         continue;  // the same index is now the new round's first step
       }
     }
-    // The sends of one snapshot run together; so does the crash mode's kill of the frozen source,
-    // which needs only the snapshot taken: neither waits for the other during the outage.
-    auto concurrent = [&](const Step& a, const Step& b) {
-      auto streamish = [](const Step& x) { return x.kind == StepKind::send || x.kind == StepKind::end_source; };
-      return streamish(a) && streamish(b) && (a.snapshot == b.snapshot || a.kind == StepKind::end_source || b.kind == StepKind::end_source);
+    // The sends of one snapshot run together.
+    auto concurrent = [](const Step& a, const Step& b) {
+      return a.kind == StepKind::send && b.kind == StepKind::send && a.snapshot == b.snapshot;
     };
     size_t group_end = i + 1;
     while (group_end < steps.size() && concurrent(steps[i], steps[group_end])) ++group_end;

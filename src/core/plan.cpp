@@ -86,15 +86,13 @@ std::vector<Step> cutover_steps(const PlanInput& in, int sequence) {
       {"cutover.apply-config", StepKind::apply_config, "make the target's config equal the source's", "", ""}};
   if (in.before_stop)
     steps.push_back({"cutover.before-stop", StepKind::hook, "run the --before-stop hook inside the instance on the source", "", "before-stop"});
-  if (in.crash)
-    steps.push_back({"cutover.stop-source", StepKind::stop_source, "freeze the instance on the source (the outage begins)", "", ""});
-  else
-    steps.push_back({"cutover.stop-source", StepKind::stop_source, "stop the instance on the source (the outage begins)", "", ""});
+  // The stop step knows the final snapshot: it arms the final increments as it acts.
   std::string snap = snapshot_name(in.move_id, sequence);
-  steps.push_back({"cutover.snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + " (final)", snap, ""});
   if (in.crash)
-    steps.push_back({"cutover.end-source", StepKind::end_source,
-                     "kill every task of the frozen instance on the source (none runs again)", "", ""});
+    steps.push_back({"cutover.stop-source", StepKind::stop_source, "freeze the instance on the source (the outage begins)", snap, ""});
+  else
+    steps.push_back({"cutover.stop-source", StepKind::stop_source, "stop the instance on the source (the outage begins)", snap, ""});
+  steps.push_back({"cutover.snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + " (final)", snap, ""});
   for (auto& role : in.roles)
     steps.push_back({"cutover.send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role});
   steps.push_back({"cutover.activate", StepKind::activate, "make @" + snap + " the target's volumes", snap, ""});
@@ -103,6 +101,11 @@ std::vector<Step> cutover_steps(const PlanInput& in, int sequence) {
                    in.health ? "wait until the target passes the health check (the outage ends)"
                              : "wait until the target runs (the outage ends)",
                    "", ""});
+  // Off the outage's path: the frozen source cannot run until mark-source thaws it, and a failed
+  // health gate gives the service back to it untouched.
+  if (in.crash)
+    steps.push_back({"cutover.end-source", StepKind::end_source,
+                     "kill every task of the frozen instance on the source (none runs again)", "", ""});
   if (in.forward)
     steps.push_back({"cutover.forward", StepKind::forward,
                      "forward the service's ports from the old host to the new one (until `ferry finish`)", "", ""});

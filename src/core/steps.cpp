@@ -38,6 +38,15 @@ Result<json> do_snapshot(MoveContext& ctx, const Step& step) {
   return json{{"snapshot", step.snapshot}, {"taken_ms", epoch_ms()}};
 }
 
+// The snapshot this volume's target received last, as the journal says ("" if none).
+std::string last_received(const Journal& journal, const std::string& role) {
+  std::string suffix = ".send:" + role, base;
+  for (auto& r : journal.records())
+    if (r.event == "done" && r.step.size() > suffix.size() && r.step.ends_with(suffix) && r.data.contains("snapshot"))
+      base = r.data["snapshot"].get<std::string>();
+  return base;
+}
+
 Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
   auto* vol = ctx.discovery.volume(step.role);
   if (!vol) return fail("internal error: unknown volume " + step.role);
@@ -46,6 +55,7 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
   bool allow_rollback = journal.is_done("prepare.import");
   auto t = ctx.transfer_context();
   t.in_outage = step.id.rfind("cutover.", 0) == 0;
+  if (t.in_outage) t.known_base = last_received(journal, step.role);
   auto stats = ctx.driver->transfer(t, *vol, step.snapshot, allow_rollback);
   if (!stats) return Unexpected{stats.error()};
   return json{{"snapshot", step.snapshot}, {"bytes", stats->bytes}, {"seconds", stats->seconds},
@@ -139,7 +149,16 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& ste
 
 // The outage's first step: act at once (the source's state was read just before, by
 // apply-config); only a failed action looks at the instance again.
-Result<json> do_stop_source(MoveContext& ctx, Journal& journal) {
+Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step) {
+  // The final increments' receiving ends are made ready first: the outage has only to send.
+  if (journal.is_done("prepare.import") && !step.snapshot.empty()) {
+    auto t = ctx.transfer_context();
+    t.in_outage = true;
+    for (auto& v : ctx.discovery.volumes) {
+      t.known_base = last_received(journal, v.role);
+      ctx.driver->arm_final_increment(t, v, step.snapshot);
+    }
+  }
   auto requested = epoch_ms();
   auto facts = journal.facts();
   bool was_running = facts.value("source_was_running", true);
@@ -240,7 +259,7 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
     case StepKind::activate: return do_activate(ctx, step);
     case StepKind::import: return do_import(ctx, journal);
     case StepKind::check_target: return do_check_target(ctx, journal, step);
-    case StepKind::stop_source: return do_stop_source(ctx, journal);
+    case StepKind::stop_source: return do_stop_source(ctx, journal, step);
     case StepKind::apply_config: return do_apply_config(ctx, journal);
     case StepKind::start_target: return do_start_target(ctx, journal);
     case StepKind::mark_source: return do_mark_source(ctx, journal);

@@ -3,8 +3,10 @@
 #include <poll.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "exec/interrupt.hpp"
@@ -108,35 +110,110 @@ Status warm_stream_connection(const Host& source, const std::string& target) {
 
 std::string stream_command_line(const StreamSpec& spec) { return pipeline_text(stream_stages(spec)); }
 
-Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
-  auto stages = stream_stages(spec);
-  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] " << pipeline_text(stages) << "\n";
-  if (source.is_local()) return run_local(stages, spec);
+namespace {
 
-  // Remote source: one bash on the source runs the pipeline under a terminal, so that if ferry
-  // dies the terminal hangs up and every stage gets SIGHUP. bash reports each stage's status.
-  std::string script = pipeline_text(stages) +
-                       "; s=(\"${PIPESTATUS[@]}\"); echo \"" + std::string(kStatusMarker) +
-                       " ${s[*]}\" >&2; for x in \"${s[@]}\"; do [ \"$x\" = 0 ] || exit 1; done";
-  FERRY_TRY(source.connect());
+// The script one bash on a remote source runs: the pipeline, then each stage's status on a
+// marked line, failing if any stage failed. `first` replaces the send stage's text (arming).
+std::string remote_script(const std::vector<std::vector<std::string>>& stages, const std::string& first = "") {
+  std::string text = first.empty() ? pipeline_text(stages) : first;
+  for (size_t i = first.empty() ? stages.size() : 1; i < stages.size(); ++i) text += " | " + shell_join(stages[i]);
+  return text + "; s=(\"${PIPESTATUS[@]}\"); echo \"" + std::string(kStatusMarker) +
+         " ${s[*]}\" >&2; for x in \"${s[@]}\"; do [ \"$x\" = 0 ] || exit 1; done";
+}
+
+// Feeds the remote script's lines to on_line and reads its status line into result.stages.
+RunOptions collecting(StreamResult& result, const std::function<void(std::string_view)>& on_line) {
   RunOptions options;
-  StreamResult result;
-  options.on_stdout_line = [&](std::string_view line) {
+  options.on_stdout_line = [&result, on_line](std::string_view line) {
     if (line.rfind(kStatusMarker, 0) == 0) {
       std::istringstream in{std::string(line.substr(kStatusMarker.size()))};
       int code;
       while (in >> code) result.stages.push_back(ExitStatus{code, 0});
-    } else if (spec.on_line) {
-      spec.on_line(line);
+    } else if (on_line) {
+      on_line(line);
     }
   };
   options.on_stderr_line = options.on_stdout_line;
-  auto done = run_command(source.wrap({"bash", "-c", script}, /*tty=*/true), options);
+  return options;
+}
+
+void finish(StreamResult& result, const Completed& done) {
+  result.output = done.out + done.err;
+  result.interrupted = done.interrupted;
+  result.seconds = done.seconds;
+  if (result.stages.empty()) result.stages.push_back(done.status);  // ssh to the source itself failed
+}
+
+}  // namespace
+
+Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
+  auto stages = stream_stages(spec);
+  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] " << pipeline_text(stages) << "\n";
+  if (source.is_local()) return run_local(stages, spec);
+  // Remote source: one bash on the source runs the pipeline under a terminal, so that if ferry
+  // dies the terminal hangs up and every stage gets SIGHUP. bash reports each stage's status.
+  FERRY_TRY(source.connect());
+  StreamResult result;
+  auto done = run_command(source.wrap({"bash", "-c", remote_script(stages)}, /*tty=*/true), collecting(result, spec.on_line));
   if (!done) return Unexpected{done.error()};
-  result.output = done->out + done->err;
-  result.interrupted = done->interrupted;
-  result.seconds = done->seconds;
-  if (result.stages.empty()) result.stages.push_back(done->status);  // ssh to the source itself failed
+  finish(result, *done);
+  return result;
+}
+
+Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec, std::string_view ready_line,
+                                     std::chrono::milliseconds timeout) {
+  if (source.is_local()) return fail("internal error: only a stream from a remote source can be armed");
+  auto stages = stream_stages(spec);
+  // The sender waits for a line "go" on the terminal; every later stage starts now.
+  std::string first = "{ read -r go && [ \"$go\" = go ] && exec " + shell_join(stages.front()) + "; }";
+  FERRY_TRY(source.connect());
+  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] (armed) " << pipeline_text(stages) << "\n";
+  SpawnSpec s;
+  s.argv = source.wrap({"bash", "-c", remote_script(stages, first)}, /*tty=*/true);
+  s.in = Stdio::make_pipe();
+  auto child = Child::spawn(s);
+  if (!child) return Unexpected{child.error()};
+  ArmedStream armed;
+  armed.child_ = std::make_unique<Child>(std::move(*child));
+  FERRY_TRY(armed.wait_until_ready(ready_line, timeout));
+  return armed;
+}
+
+// Reads what the stages print until `ready_line` (the receiving end is up), the stream's end,
+// or the timeout. What was read is kept for the result.
+Status ArmedStream::wait_until_ready(std::string_view ready_line, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (early_output_.find(ready_line) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || interrupted()) return fail("the stream was not ready in time", tail_lines(early_output_, 6));
+    pollfd fds[2];
+    Fd* owners[2];
+    int n = 0;
+    for (Fd* fd : {&child_->out(), &child_->err()})
+      if (fd->valid()) { owners[n] = fd; fds[n++] = {fd->get(), POLLIN, 0}; }
+    if (n == 0) return fail("the stream ended before it was ready", tail_lines(early_output_, 6));
+    if (::poll(fds, n, std::min<long>(left.count(), 200)) <= 0) continue;
+    for (int k = 0; k < n; ++k) {
+      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t got = ::read(fds[k].fd, buf, sizeof buf);
+      if (got > 0) early_output_.append(buf, got);
+      else if (got == 0 || (errno != EINTR && errno != EAGAIN)) owners[k]->reset();
+    }
+  }
+  return {};
+}
+
+Result<StreamResult> ArmedStream::fire(const std::function<void(std::string_view)>& on_line) {
+  if (!child_) return fail("internal error: the armed stream was fired already");
+  StreamResult result;
+  auto options = collecting(result, on_line);
+  options.input = "go\n";
+  Completed done;
+  pump_until_exit(*child_, options, done);
+  child_.reset();
+  done.out = early_output_ + done.out;
+  finish(result, done);
   return result;
 }
 

@@ -2,11 +2,14 @@
 // on the source host. Reports every line the stages print (progress) and each stage's status.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "exec/child.hpp"
 #include "exec/host.hpp"
 
 namespace ferry::exec {
@@ -36,5 +39,21 @@ std::vector<std::string> source_to_target_ssh(const std::string& target);
 Status warm_stream_connection(const Host& source, const std::string& target);
 std::string stream_command_line(const StreamSpec& spec);
 Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec);
+
+// A stream from a remote source made ready ahead of time: the connections are up and the
+// receiving end waits; the sender starts on fire(). arm() returns once a stage printed
+// `ready_line` (the receiving end says it is up). Destroyed unfired, it hangs up: the sender
+// never runs and the receiver gets an empty stream, which changes nothing.
+class ArmedStream {
+ public:
+  static Result<ArmedStream> arm(const Host& source, const StreamSpec& spec, std::string_view ready_line,
+                                 std::chrono::milliseconds timeout);
+  Result<StreamResult> fire(const std::function<void(std::string_view)>& on_line);
+
+ private:
+  Status wait_until_ready(std::string_view ready_line, std::chrono::milliseconds timeout);
+  std::unique_ptr<Child> child_;
+  std::string early_output_;  // what the stages printed before fire()
+};
 
 }  // namespace ferry::exec

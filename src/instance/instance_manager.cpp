@@ -1,5 +1,7 @@
 #include "instance/instance_manager.hpp"
 
+#include <thread>
+
 namespace ferry::instance {
 
 std::string to_string(ManagerKind kind) { return kind == ManagerKind::lxd ? "lxd" : "incus"; }
@@ -137,9 +139,14 @@ Result<std::string> InstanceManager::storage_root() const {
 Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
   args.insert(args.begin(), client_);
   if (project_ != "default") args.insert(args.end(), {"--project", project_});
-  auto out = host_.run(args, options);
-  if (!out) return Unexpected{out.error()};
-  return {};
+  // "Instance is busy running a ... operation": refused before anything changed, e.g. while the
+  // manager's own stop hook runs after its tasks were killed. Tried again for up to a minute.
+  for (int attempt = 0;; ++attempt) {
+    auto out = host_.run(args, options);
+    if (out) return {};
+    if (attempt >= 120 || out.error().detail.find("is busy running") == std::string::npos) return Unexpected{out.error()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 Status InstanceManager::start(const std::string& name) const { return run_client({"start", name}); }

@@ -21,7 +21,7 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {
 Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
-                                          const std::string& retry) {
+                                          const std::string& retry, exec::ArmedStream* armed) {
   spec.target = ctx.target_from_source;
   ui::ProgressLine bar(label, expected_bytes, ctx.show_progress);
   uint64_t bytes = 0;
@@ -31,7 +31,7 @@ Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::Stre
       bar.update(bytes);
     }
   };
-  auto r = exec::run_stream(*ctx.source, spec);
+  auto r = armed ? armed->fire(spec.on_line) : exec::run_stream(*ctx.source, spec);
   if (!r) return Unexpected{r.error()};
   if (!r->ok()) {
     Error e = make_error("the stream for " + label + " failed", exec::tail_lines(r->output, 6));

@@ -21,6 +21,9 @@ struct TransferContext {
   std::string bwlimit;             // e.g. "20M": throttles each stream (pv -L)
   bool show_progress = true;
   bool in_outage = false;  // the final increment: skip what can wait (size estimate, holds, checks)
+  // The snapshot the target received last, as ferry's journal says: lets the final increment go
+  // at once, the target checked by the receiving command itself (empty: look it up).
+  std::string known_base;
   std::function<void(const std::string&)> note;  // things the user must know ("resuming ...")
 };
 
@@ -50,6 +53,9 @@ class StorageDriver {
   // the target since the last common snapshot is the managers' own bookkeeping (or was allowed).
   virtual Result<TransferStats> transfer(const TransferContext& ctx, const Volume& volume, const std::string& snap,
                                          bool allow_rollback) = 0;
+  // Called as the outage begins (ctx.known_base set): may start the final increment's receiving
+  // end now, so that transfer() only has to send. Never fails: transfer() does without.
+  virtual void arm_final_increment(const TransferContext&, const Volume&, const std::string& /*snap*/) {}
   // The commands a transfer would run, for --dry-run.
   virtual std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                                      const std::string& snap) = 0;
@@ -70,9 +76,10 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver);
 
 // Runs one stream of a transfer with a progress line; `parse_bytes` reads the byte count from
 // a line the stages print. A failed stream becomes an Error naming the command and `retry`.
+// `armed`: the same stream, started ahead of time (ArmedStream): fired instead of run.
 Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
-                                          const std::string& retry);
+                                          const std::string& retry, exec::ArmedStream* armed = nullptr);
 
 }  // namespace ferry::storage

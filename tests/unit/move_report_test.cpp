@@ -41,13 +41,13 @@ TEST(MoveReport, CopyHistoryReadsTheSeedAndEachRound) {
 TEST(MoveReport, OutageBreakdownSaysWhatFerryAdded) {
   TempJournal t;
   ASSERT_TRUE(t.journal.append("start", "", {{"move_id", "m"}, {"request", {{"instance", "web"}, {"mode", "crash"}}}}));
-  t.done("cutover.stop-source", {{"step_seconds", 0.3}});
+  t.done("cutover.stop-source", {{"step_seconds", 0.3}, {"freeze_seconds", 0.3}});
   t.done("cutover.snapshot", {{"step_seconds", 0.2}});
-  t.done("cutover.end-source", {{"step_seconds", 0.9}});  // beside the sends: not the freeze
   t.done("cutover.send:instance", {{"step_seconds", 0.9}});
   t.done("cutover.activate", {{"step_seconds", 0.1}});
   t.done("cutover.start-target", {{"step_seconds", 4.0}});
   t.done("cutover.health", {{"step_seconds", 0.2}, {"downtime_seconds", 5.9}});
+  t.done("cutover.end-source", {{"step_seconds", 0.9}});  // after the gate: not in the outage
   auto report = summarize(t.journal, read_move_state(t.journal));
   EXPECT_EQ(report["mode"], "crash");
   EXPECT_DOUBLE_EQ(report["downtime_seconds"].get<double>(), 5.9);

@@ -56,7 +56,7 @@ TEST(Plan, PreparedMoveContinuesTheSequence) {
   EXPECT_EQ(steps[3].snapshot, "ferry-m-5");
 }
 
-TEST(Plan, CrashModeFreezesSnapshotsThenKillsBeforeAnySend) {
+TEST(Plan, CrashModeFreezesSnapshotsAndKillsOnlyOnceTheTargetIsHealthy) {
   PlanInput in;
   in.move_id = "m";
   in.roles = {"instance"};
@@ -66,8 +66,9 @@ TEST(Plan, CrashModeFreezesSnapshotsThenKillsBeforeAnySend) {
   auto list = ids(move_plan(in));
   auto at = [&](const std::string& id) { return std::find(list.begin(), list.end(), id) - list.begin(); };
   EXPECT_LT(at("cutover.stop-source"), at("cutover.snapshot"));
-  EXPECT_LT(at("cutover.snapshot"), at("cutover.end-source"));
-  EXPECT_LT(at("cutover.end-source"), at("cutover.send:instance"));
+  EXPECT_LT(at("cutover.snapshot"), at("cutover.send:instance"));
+  EXPECT_LT(at("cutover.health"), at("cutover.end-source"));   // off the outage's path
+  EXPECT_LT(at("cutover.end-source"), at("cutover.mark-source"));  // which thaws it
 }
 
 TEST(Plan, TheSwitchComesAfterTheHealthGateAndTheHooksAroundTheOutage) {

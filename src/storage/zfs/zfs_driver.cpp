@@ -94,11 +94,19 @@ std::vector<std::string> recv_argv(const std::string& ds, bool full, bool rollba
 }
 
 Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
-                              uint64_t expected) {
+                              uint64_t expected, exec::ArmedStream* armed = nullptr) {
   if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
   return run_transfer_stream(ctx, spec, label, expected, parse_send_progress,
-                             "it resumes the stream from where it stopped");
+                             "it resumes the stream from where it stopped", armed);
 }
+
+// The final increment's receiving end when ferry knows the base: receives only if the target's
+// newest snapshot is that base, so the rollback (-F: what the manager wrote since) can never
+// take a snapshot that is not ferry's. A resume token left on the target makes recv refuse.
+const char* kReceiveOntoBase =
+    "last=$(zfs list -H -o name -t snapshot -s createtxg -d 1 \"$1\" | tail -n 1); "
+    "[ \"$last\" = \"$1@$2\" ] || { echo \"ferry: the newest snapshot of $1 is ${last:-none}, not @$2\" >&2; exit 3; }; "
+    "echo ferry-recv-ready >&2; exec zfs recv -s -u -F \"$1\"";
 
 Status hold(const exec::Host& host, const std::string& snapshot) {
   auto done = host.run_raw({"zfs", "hold", kHoldTag, snapshot});
@@ -258,6 +266,14 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
   if (!facts) return Unexpected{facts.error()};
   auto* flags = &facts->flags;
 
+  // The outage's increment: one stream, no lookups first (each a round trip to a slow host).
+  if (ctx.in_outage && allow_rollback && !ctx.known_base.empty() && ctx.known_base != snap) {
+    auto r = final_increment(ctx, v, snap, *facts);
+    if (r || r.error().code == ExitCode::interrupted) return r;
+    if (ctx.note) ctx.note("the final increment of " + v.role + " did not go through directly (" + r.error().message() +
+                           "); looking at the target and sending again");
+  }
+
   // The target's state in one round trip: its resume token and what was written since the last
   // snapshot (a missing dataset answers nothing).
   std::string token = "-", written = "0";
@@ -346,6 +362,46 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
       if (is_ferry_snapshot(s.name) && s.name != snap) (void)h->run_raw({"zfs", "release", kHoldTag, ds + "@" + s.name});
   }
   return total;
+}
+
+namespace {
+exec::StreamSpec final_increment_spec(const std::vector<std::string>& flags, const Volume& v, const std::string& base,
+                                      const std::string& snap) {
+  exec::StreamSpec spec;
+  spec.send = send_argv(flags, v.source_path, ZfsSend{base, snap, true}, true);
+  spec.recv = {"sh", "-c", kReceiveOntoBase, "ferry-recv", v.target_path, base};
+  return spec;
+}
+}  // namespace
+
+void ZfsDriver::arm_final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  if (ctx.known_base.empty() || ctx.known_base == snap || !ctx.bwlimit.empty() || ctx.source->is_local()) return;
+  // Armed from this thread, which lives on (a child dies with the thread that spawned it), and
+  // ready before the outage begins: connections up, the target checked, zfs recv waiting.
+  auto facts = source_facts(*ctx.source, v.source_path);
+  if (!facts) return;
+  auto spec = final_increment_spec(facts->flags, v, ctx.known_base, snap);
+  spec.target = ctx.target_from_source;
+  auto stream = exec::ArmedStream::arm(*ctx.source, spec, "ferry-recv-ready", std::chrono::seconds(20));
+  if (!stream) return;
+  std::lock_guard lock(mutex_);
+  armed_.insert_or_assign(v.target_path, ArmedIncrement{ctx.known_base, snap, std::move(*stream)});
+}
+
+Result<TransferStats> ZfsDriver::final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                                                 const SourceFacts& facts) {
+  auto spec = final_increment_spec(facts.flags, v, ctx.known_base, snap);
+  std::optional<ArmedIncrement> armed;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = armed_.find(v.target_path); it != armed_.end()) {
+      armed = std::move(it->second);
+      armed_.erase(it);
+    }
+  }
+  if (armed && armed->base == ctx.known_base && armed->snap == snap)
+    return run_one(ctx, spec, v.role + " @" + snap, 0, &armed->stream);
+  return run_one(ctx, spec, v.role + " @" + snap, 0);
 }
 
 Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string&) {

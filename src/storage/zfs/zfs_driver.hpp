@@ -21,6 +21,7 @@ class ZfsDriver final : public StorageDriver {
                                  bool allow_rollback) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
+  void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
@@ -32,8 +33,17 @@ class ZfsDriver final : public StorageDriver {
     std::vector<std::string> props;  // local properties a plain stream does not carry
   };
   Result<SourceFacts> source_facts(const exec::Host& source, const std::string& ds);
+  // The final increment of one dataset, armed as the outage began (from known_base to snap).
+  struct ArmedIncrement {
+    std::string base, snap;
+    exec::ArmedStream stream;
+  };
+  // The final increment as one stream, no lookup first; fired if it was armed.
+  Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                                        const SourceFacts& facts);
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
+  std::map<std::string, ArmedIncrement> armed_;  // by target dataset
 };
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
