@@ -39,10 +39,11 @@ Prediction predict(const RoundFigures& seed, const std::vector<RoundFigures>& ro
   p.throughput = largest->transfer_seconds > 0 ? largest->bytes / largest->transfer_seconds : 0;
   if (rounds.empty()) return p;
   auto& last = rounds.back();
-  // A round's fixed cost (snapshot, connection, activate): what its time is beyond its bytes.
-  double fixed = last.round_seconds;
+  // A round's fixed cost (snapshot, streams' start, activate): what its time is beyond its bytes.
+  auto as_in_outage = [](const RoundFigures& r) { return r.outage_like_seconds > 0 ? r.outage_like_seconds : r.round_seconds; };
+  double fixed = as_in_outage(last);
   for (auto& r : rounds)
-    fixed = std::min(fixed, std::max(0.0, r.round_seconds - (p.throughput > 0 ? r.bytes / p.throughput : 0)));
+    fixed = std::min(fixed, std::max(0.0, as_in_outage(r) - (p.throughput > 0 ? r.bytes / p.throughput : 0)));
   p.write_rate = last.since_previous > 0 ? last.bytes / last.since_previous : 0;
   // The final increment holds what is written from the last snapshot to the stop.
   p.next_delta_bytes = p.write_rate * (last.round_seconds + p.stop_seconds);

@@ -17,6 +17,9 @@ struct RoundFigures {
   double transfer_seconds = 0;  // the sends (run in parallel: the slowest)
   double round_seconds = 0;     // snapshot + sends + activate
   double since_previous = 0;    // seconds between the previous round's snapshot and this one's
+  // The same round as the outage runs it: snapshot + the streams alone + activate (the final
+  // increment skips the lookups and holds around its streams). 0: not known, round_seconds.
+  double outage_like_seconds = 0;
 };
 
 // What the outage costs besides the final increment, as measured on these hosts.

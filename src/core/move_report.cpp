@@ -18,12 +18,16 @@ double step_seconds(const Journal& journal, const std::string& step) {
 // One copy round: snapshot, sends (in parallel), activate, under `prefix` ("prepare.", "sync.2.").
 RoundFigures round_figures(const Journal& journal, const std::string& prefix, long long* taken_ms) {
   RoundFigures r;
+  double steps = 0;  // the send steps, lookups and holds included
   for (auto& rec : journal.records()) {
     if (rec.event != "done" || !starts_with(rec.step, prefix + "send:") || !journal.is_done(rec.step)) continue;
     r.bytes += rec.data.value("bytes", uint64_t{0});
-    r.transfer_seconds = std::max(r.transfer_seconds, rec.data.value("step_seconds", 0.0));
+    steps = std::max(steps, rec.data.value("step_seconds", 0.0));
+    r.transfer_seconds = std::max(r.transfer_seconds, rec.data.value("seconds", rec.data.value("step_seconds", 0.0)));
   }
-  r.round_seconds = step_seconds(journal, prefix + "snapshot") + r.transfer_seconds + step_seconds(journal, prefix + "activate");
+  double around = step_seconds(journal, prefix + "snapshot") + step_seconds(journal, prefix + "activate");
+  r.round_seconds = around + steps;
+  r.outage_like_seconds = around + r.transfer_seconds;
   auto snap = journal.done_data(prefix + "snapshot");
   *taken_ms = snap ? snap->value("taken_ms", 0LL) : 0;
   return r;

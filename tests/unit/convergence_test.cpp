@@ -22,6 +22,14 @@ TEST(Convergence, CutsOverOnceThePredictionFits) {
   EXPECT_NEAR(d.prediction.outage_seconds, 2 + (1.0 + 1.0) + 4, 1e-6);
 }
 
+TEST(Convergence, TheFixedCostIsTheRoundAsTheOutageRunsIt) {
+  // A round of nothing: 7 s with its lookups and holds, 1.2 s of snapshot + stream + activate.
+  RoundFigures quiet{0, 0.9, 7.0, 10, 1.2};
+  auto p = predict(kSeed, {quiet}, kCosts);
+  EXPECT_NEAR(p.final_sync_seconds, 1.2, 1e-9);
+  EXPECT_NEAR(p.outage_seconds, 2 + 1.2 + 4, 1e-9);
+}
+
 TEST(Convergence, CopiesAgainWhileTheDeltaShrinksButDoesNotFitYet) {
   auto d = decide(kSeed, {round(50, 10)}, kCosts, 8, 8);  // 5 MB/s: delta 5 x (6+2) = 40 MB, 5 s of sync
   EXPECT_EQ(d.verdict, Verdict::another_round) << d.explanation;
