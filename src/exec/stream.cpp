@@ -160,8 +160,7 @@ Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
   return result;
 }
 
-Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec, std::string_view ready_line,
-                                     std::chrono::milliseconds timeout) {
+Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec, const Readiness& readiness) {
   if (source.is_local()) return fail("internal error: only a stream from a remote source can be armed");
   auto stages = stream_stages(spec);
   // The sender waits for a line "go" on the terminal; every later stage starts now.
@@ -175,16 +174,18 @@ Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec,
   if (!child) return Unexpected{child.error()};
   ArmedStream armed;
   armed.child_ = std::make_unique<Child>(std::move(*child));
-  FERRY_TRY(armed.wait_until_ready(ready_line, timeout));
+  FERRY_TRY(armed.wait_until_ready(readiness));
   return armed;
 }
 
-// Reads what the stages print until `ready_line` (the receiving end is up), the stream's end,
-// or the timeout. What was read is kept for the result.
-Status ArmedStream::wait_until_ready(std::string_view ready_line, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (early_output_.find(ready_line) == std::string::npos) {
+// Reads what the stages print until the ready line (the receiving end is up), the refused line,
+// the stream's end, or the timeout. What was read is kept for the result.
+Status ArmedStream::wait_until_ready(const Readiness& readiness) {
+  auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
+  while (early_output_.find(readiness.ready_line) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!readiness.refused_line.empty() && early_output_.find(readiness.refused_line) != std::string::npos)
+      return fail("the receiving end refused the stream", tail_lines(early_output_, 6));
     if (left.count() <= 0 || interrupted()) return fail("the stream was not ready in time", tail_lines(early_output_, 6));
     pollfd fds[2];
     Fd* owners[2];

@@ -41,17 +41,21 @@ std::string stream_command_line(const StreamSpec& spec);
 Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec);
 
 // A stream from a remote source made ready ahead of time: the connections are up and the
-// receiving end waits; the sender starts on fire(). arm() returns once a stage printed
-// `ready_line` (the receiving end says it is up). Destroyed unfired, it hangs up: the sender
-// never runs and the receiver gets an empty stream, which changes nothing.
+// receiving end waits; the sender starts on fire(). arm() returns once a stage printed the
+// ready line (the receiving end says it is up), and fails at once on the refused line.
+// Destroyed unfired, it hangs up: the sender never runs and the receiver gets an empty stream,
+// which changes nothing.
 class ArmedStream {
  public:
-  static Result<ArmedStream> arm(const Host& source, const StreamSpec& spec, std::string_view ready_line,
-                                 std::chrono::milliseconds timeout);
+  struct Readiness {
+    std::string ready_line, refused_line;
+    std::chrono::milliseconds timeout{20000};
+  };
+  static Result<ArmedStream> arm(const Host& source, const StreamSpec& spec, const Readiness& readiness);
   Result<StreamResult> fire(const std::function<void(std::string_view)>& on_line);
 
  private:
-  Status wait_until_ready(std::string_view ready_line, std::chrono::milliseconds timeout);
+  Status wait_until_ready(const Readiness& readiness);
   std::unique_ptr<Child> child_;
   std::string early_output_;  // what the stages printed before fire()
 };

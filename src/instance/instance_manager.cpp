@@ -139,12 +139,16 @@ Result<std::string> InstanceManager::storage_root() const {
 Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
   args.insert(args.begin(), client_);
   if (project_ != "default") args.insert(args.end(), {"--project", project_});
-  // "Instance is busy running a ... operation": refused before anything changed, e.g. while the
-  // manager's own stop hook runs after its tasks were killed. Tried again for up to a minute.
+  // Refused before anything changed, because the manager changed the instance meanwhile (its
+  // own stop hook runs after the tasks were killed: "busy running a ... operation", or the
+  // config moved under `config set`: "ETag doesn't match"). Tried again for up to a minute.
+  auto changed_meanwhile = [](const std::string& detail) {
+    return detail.find("is busy running") != std::string::npos || detail.find("ETag doesn't match") != std::string::npos;
+  };
   for (int attempt = 0;; ++attempt) {
     auto out = host_.run(args, options);
     if (out) return {};
-    if (attempt >= 120 || out.error().detail.find("is busy running") == std::string::npos) return Unexpected{out.error()};
+    if (attempt >= 120 || !changed_meanwhile(out.error().detail)) return Unexpected{out.error()};
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }

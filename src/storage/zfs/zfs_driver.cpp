@@ -105,7 +105,7 @@ Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec,
 // take a snapshot that is not ferry's. A resume token left on the target makes recv refuse.
 const char* kReceiveOntoBase =
     "last=$(zfs list -H -o name -t snapshot -s createtxg -d 1 \"$1\" | tail -n 1); "
-    "[ \"$last\" = \"$1@$2\" ] || { echo \"ferry: the newest snapshot of $1 is ${last:-none}, not @$2\" >&2; exit 3; }; "
+    "[ \"$last\" = \"$1@$2\" ] || { echo \"ferry-recv-refused: the newest snapshot of $1 is ${last:-none}, not @$2\" >&2; exit 3; }; "
     "echo ferry-recv-ready >&2; exec zfs recv -s -u -F \"$1\"";
 
 Status hold(const exec::Host& host, const std::string& snapshot) {
@@ -382,8 +382,12 @@ void ZfsDriver::arm_final_increment(const TransferContext& ctx, const Volume& v,
   if (!facts) return;
   auto spec = final_increment_spec(facts->flags, v, ctx.known_base, snap);
   spec.target = ctx.target_from_source;
-  auto stream = exec::ArmedStream::arm(*ctx.source, spec, "ferry-recv-ready", std::chrono::seconds(20));
-  if (!stream) return;
+  auto stream = exec::ArmedStream::arm(*ctx.source, spec, {"ferry-recv-ready", "ferry-recv-refused", std::chrono::seconds(20)});
+  if (!stream) {
+    if (ctx.note) ctx.note("the final increment of " + v.role + " could not be made ready (" + stream.error().message() +
+                           "); it goes the usual way");
+    return;
+  }
   std::lock_guard lock(mutex_);
   armed_.insert_or_assign(v.target_path, ArmedIncrement{ctx.known_base, snap, std::move(*stream)});
 }
