@@ -100,13 +100,15 @@ Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec,
                              "it resumes the stream from where it stopped", armed);
 }
 
-// The final increment's receiving end when ferry knows the base: receives only if the target's
-// newest snapshot is that base, so the rollback (-F: what the manager wrote since) can never
-// take a snapshot that is not ferry's. A resume token left on the target makes recv refuse.
+// The final increment's receiving end when ferry knows the base: only if the target's newest
+// snapshot is that base, it rolls the dataset back to it (what the manager wrote since: its
+// backup file; without -r, which a newer snapshot would need) and receives without -F, so that
+// nothing that appears later can be rolled away. A resume token left makes recv refuse.
 const char* kReceiveOntoBase =
     "last=$(zfs list -H -o name -t snapshot -s createtxg -d 1 \"$1\" | tail -n 1); "
     "[ \"$last\" = \"$1@$2\" ] || { echo \"ferry-recv-refused: the newest snapshot of $1 is ${last:-none}, not @$2\" >&2; exit 3; }; "
-    "echo ferry-recv-ready >&2; exec zfs recv -s -u -F \"$1\"";
+    "zfs rollback \"$1@$2\" || { echo \"ferry-recv-refused: cannot roll $1 back to @$2\" >&2; exit 3; }; "
+    "echo ferry-recv-ready >&2; exec zfs recv -s -u \"$1\"";
 
 Status hold(const exec::Host& host, const std::string& snapshot) {
   auto done = host.run_raw({"zfs", "hold", kHoldTag, snapshot});
