@@ -90,14 +90,16 @@ Decision decide(const RoundFigures& seed, const std::vector<RoundFigures>& round
     d.explanation = figures + "; another round would not shorten it (the final increment is a matter of fixed costs)";
     return d;
   }
+  // Judged on two rounds at least: the first one's rate may be a burst written between the
+  // prepare and the move (e.g. a restore), which the next round does not see again.
   size_t n = rounds.size();
   bool outpaced = p.throughput > 0 && p.write_rate >= 0.9 * p.throughput;
   bool not_shrinking = n >= 2 && rounds[n - 1].bytes >= 0.9 * rounds[n - 2].bytes;
-  if (outpaced || not_shrinking) {
+  if (n >= 2 && (outpaced || not_shrinking)) {
     d.verdict = Verdict::not_converging;
     d.explanation = fmt::format("the increments stop shrinking ({} then {}): the service writes {} and the link carries {}; {}",
-                                mb(n >= 2 ? rounds[n - 2].bytes : seed.bytes), mb(rounds[n - 1].bytes), rate(p.write_rate),
-                                rate(p.throughput), figures);
+                                mb(rounds[n - 2].bytes), mb(rounds[n - 1].bytes), rate(p.write_rate), rate(p.throughput),
+                                figures);
     return d;
   }
   if (static_cast<int>(n) >= max_rounds) {
