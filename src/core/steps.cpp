@@ -313,9 +313,16 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
               on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "false"})};
     }
     case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
-    case StepKind::stop_source:
-      if (ctx.request.crash()) return {on(ctx.source, {sm.client(), "pause", name})};
-      return {on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)})};
+    case StepKind::stop_source: {
+      std::vector<std::string> out;
+      if (ctx.discovery.driver == "zfs")
+        out.push_back("[" + ctx.source.name() + "] first, per volume, armed: { read go; exec zfs send -L -e -c -v -P -I @<last received> <dataset>@" +
+                      step.snapshot + "; } | ssh <target> 'newest snapshot is @<last received> || exit; zfs rollback <dataset>@<last received>; "
+                      "zfs recv -s -u <dataset>'  (\"go\" after the final snapshot)");
+      if (ctx.request.crash()) out.push_back(on(ctx.source, {sm.client(), "pause", name}));
+      else out.push_back(on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)}));
+      return out;
+    }
     case StepKind::end_source: return {on(ctx.source, {"kill", "-KILL", "<pid of the instance's init>"})};
     case StepKind::trial:
       return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<devices of type nic/proxy masked with type none>")),

@@ -141,7 +141,7 @@ Status InstanceManager::run_client(std::vector<std::string> args, const exec::Ru
   if (project_ != "default") args.insert(args.end(), {"--project", project_});
   // Refused before anything changed, because the manager changed the instance meanwhile (its
   // own stop hook runs after the tasks were killed: "busy running a ... operation", or the
-  // config moved under `config set`: "ETag doesn't match"). Tried again for up to a minute.
+  // config moved under `config set`: "ETag doesn't match"). Tried again, 120 times at most.
   auto changed_meanwhile = [](const std::string& detail) {
     return detail.find("is busy running") != std::string::npos || detail.find("ETag doesn't match") != std::string::npos;
   };
