@@ -35,7 +35,13 @@ for step in $steps; do
       fail "killed at $step:$when: expected SIGKILL (137), got exit $rc: $(tail -3 "$WORK/run.err")"
     fi
     if [ "$step" = cutover.start-target ] && [ $when = after ]; then point_client "http://$BETA:$port"; fi
-    left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -F -- "$FERRY_LAB_SSH_CONFIG" | grep -v pgrep || true)
+    # The kernel SIGKILLs them as ferry dies (PDEATHSIG); on a loaded machine one may still be
+    # on its way out when the shell looks: survivors are what is there 3 s later.
+    for _ in $(seq 30); do
+      left=$(pgrep -af 'ferry-ssh-|ferry-pipestatus' | grep -F -- "$FERRY_LAB_SSH_CONFIG" | grep -v pgrep || true)
+      [ -n "$left" ] || break
+      sleep 0.1
+    done
     [ -z "$left" ] || fail "after the kill at $step:$when, ferry's children survive: $left"
   done
 done
