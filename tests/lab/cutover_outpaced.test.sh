@@ -16,7 +16,10 @@ name=t-co-web
 "$LAB/workload" delete --manager lxd beta $name >/dev/null 2>&1 || true
 cleanup "'$LAB/workload' delete --manager lxd beta $name"
 launch_workload lxd alpha $name --port $port
-start_writer alpha lxd $name 60000   # ~600 KB/s
+# ~350 KB/s, never starting over while ferry copies: every round finds all that was written since
+# the last one (a file that starts over every minute would bound the increments, and their
+# sizes would depend on where in that minute each snapshot falls).
+start_writer alpha lxd $name 35000 6000
 start_client "http://$ALPHA:$port"
 a=$(load_bytes alpha lxd $name); sleep 3
 b=$(load_bytes alpha lxd $name)

@@ -90,11 +90,12 @@ forget_ferry_copies() {
   done
 }
 
-# start_writer HOST MANAGER NAME BYTES: a steady write load inside the instance: BYTES of random
-# data appended to /root/load every 0.1 s (the file starts over every minute). An exec session kept
-# open from here (busybox has no nohup); it ends when the instance stops, or with stop_writer.
+# start_writer HOST MANAGER NAME BYTES [WRITES]: a steady write load inside the instance: BYTES of
+# random data appended to /root/load every 0.1 s; the file starts over after WRITES writes (600:
+# about a minute, which bounds what a copy round can find changed). An exec session kept open from
+# here (busybox has no nohup); it ends when the instance stops, or with stop_writer.
 start_writer() {
-  on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "rm -f /root/stop-load; i=0; while [ ! -e /root/stop-load ]; do head -c $4 /dev/urandom >>/root/load; i=\$((i + 1)); [ \$i -lt 600 ] || { : >/root/load; i=0; }; sleep 0.1; done" >/dev/null 2>&1 &
+  on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c "rm -f /root/stop-load; i=0; while [ ! -e /root/stop-load ]; do head -c $4 /dev/urandom >>/root/load; i=\$((i + 1)); [ \$i -lt ${5:-600} ] || { : >/root/load; i=0; }; sleep 0.1; done" >/dev/null 2>&1 &
   cleanup "kill $! 2>/dev/null || true"
   local end=$((SECONDS + 20))
   until [ "$(load_bytes "$1" "$2" "$3")" -gt 0 ]; do  # under way before the caller measures
