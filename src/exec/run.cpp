@@ -34,16 +34,17 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
   const auto started = Clock::now();
   size_t written = 0;
   if (child.in().valid()) ::fcntl(child.in().get(), F_SETFL, O_NONBLOCK);
-  if (child.in().valid() && options.input.empty() && !options.stdin_from_pipe) child.in().reset();
+  const bool feeding = !options.until;  // waiting for a sign: stdin stays as it is
+  if (feeding && child.in().valid() && options.input.empty() && !options.stdin_from_pipe) child.in().reset();
   std::string out_pending, err_pending;
   bool killed = false;
-  while (child.out().valid() || child.err().valid() || child.in().valid()) {
+  while (child.out().valid() || child.err().valid() || (feeding && child.in().valid())) {
     pollfd fds[3];
     int n = 0;
     int out_i = -1, err_i = -1, in_i = -1;
     if (child.out().valid()) { out_i = n; fds[n++] = {child.out().get(), POLLIN, 0}; }
     if (child.err().valid()) { err_i = n; fds[n++] = {child.err().get(), POLLIN, 0}; }
-    if (child.in().valid()) { in_i = n; fds[n++] = {child.in().get(), POLLOUT, 0}; }
+    if (feeding && child.in().valid()) { in_i = n; fds[n++] = {child.in().get(), POLLOUT, 0}; }
     int r = ::poll(fds, n, 100);
     if (r < 0 && errno != EINTR) break;
     if (!killed && interrupted()) {
@@ -71,6 +72,10 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
     };
     drain(out_i, child.out(), result.out, out_pending, options.on_stdout_line);
     drain(err_i, child.err(), result.err, err_pending, options.on_stderr_line);
+    if (!killed && options.until && options.until(result)) {
+      result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      return;
+    }
     if (in_i >= 0 && (fds[in_i].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t put = ::write(child.in().get(), options.input.data() + written, options.input.size() - written);
       if (put > 0) written += put;

@@ -13,12 +13,17 @@
 
 namespace ferry::exec {
 
+struct Completed;
+
 struct RunOptions {
   std::string input;                                     // written to stdin, then closed
   std::chrono::milliseconds timeout{0};                  // 0: none
   std::function<void(std::string_view)> on_stderr_line;  // called per line as it arrives
   std::function<void(std::string_view)> on_stdout_line;
   bool stdin_from_pipe = false;                          // true: stdin is a pipe even when input is empty
+  // Checked after each read: once true, pumping stops and the child is left running, its stdin
+  // open and untouched (a child that says it is ready, then waits for its input).
+  std::function<bool(const Completed&)> until;
 };
 
 struct Completed {
@@ -33,7 +38,8 @@ struct Completed {
 // Result is an Error only when the command could not be started; check status yourself.
 Result<Completed> run_command(const std::vector<std::string>& argv, const RunOptions& options = {});
 
-// Pumps the child's pipes until it exits. Used by run_command and by pipelines.
+// Pumps the child's pipes until it exits (or until options.until: then result.status is not
+// set). Used by run_command and by pipelines.
 void pump_until_exit(Child& child, const RunOptions& options, Completed& result);
 
 // The last lines of a command's stderr, for error messages.

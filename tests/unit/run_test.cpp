@@ -56,6 +56,30 @@ TEST(RunCommand, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(is_gone(grandchild)) << "the background sleep survived";
 }
 
+// What an armed command does: it says it is ready, then waits for its input. Pumping stops at
+// the sign with the child left running and its stdin open; a second pump feeds it and waits.
+TEST(RunCommand, StopsAtTheChildsSignAndCarriesOnLater) {
+  SpawnSpec spec;
+  spec.argv = {"sh", "-c", "echo ready; read -r go; echo \"got $go\"; exit 4"};
+  spec.in = Stdio::make_pipe();
+  auto child = Child::spawn(spec);
+  ASSERT_TRUE(child);
+  RunOptions wait;
+  wait.timeout = std::chrono::seconds(10);
+  wait.until = [](const Completed& c) { return c.out.find("ready\n") != std::string::npos; };
+  Completed early;
+  pump_until_exit(*child, wait, early);
+  EXPECT_EQ(early.out, "ready\n");
+  EXPECT_FALSE(early.timed_out);
+  EXPECT_FALSE(child->poll_exit()) << "the child must still wait for its input";
+  RunOptions feed;
+  feed.input = "go\n";
+  Completed done;
+  pump_until_exit(*child, feed, done);
+  EXPECT_EQ(done.out, "got go\n");
+  EXPECT_EQ(done.status.code, 4);
+}
+
 TEST(RunCommand, MissingProgramIsAnError) {
   auto r = run_command({"/nonexistent/ferry-no-such-program"});
   ASSERT_FALSE(r);
