@@ -34,7 +34,7 @@ Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
 }
 
 Result<json> do_snapshot(MoveContext& ctx, const Step& step) {
-  FERRY_TRY(ctx.driver->snapshot(ctx.source, ctx.discovery.volumes, step.snapshot));
+  FERRY_TRY(ctx.driver->snapshot(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot));
   return json{{"snapshot", step.snapshot}, {"taken_ms", epoch_ms()}};
 }
 
@@ -150,9 +150,11 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& ste
 // The outage's first step: act at once (the source's state was read just before, by
 // apply-config); only a failed action looks at the instance again.
 Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step) {
-  // The final increments' receiving ends are made ready first: the outage has only to send.
+  // The final snapshot and the increments' receiving ends are made ready first: the outage has
+  // only to say go.
   if (journal.is_done("prepare.import") && !step.snapshot.empty()) {
     auto t = ctx.transfer_context();
+    ctx.driver->arm_snapshot(t, ctx.discovery.volumes, step.snapshot);
     t.in_outage = true;
     for (auto& v : ctx.discovery.volumes) {
       t.known_base = last_received(journal, v.role);
@@ -314,11 +316,7 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
     case StepKind::stop_source: {
-      std::vector<std::string> out;
-      if (ctx.discovery.driver == "zfs")
-        out.push_back("[" + ctx.source.name() + "] first, per volume, armed: { read go; exec zfs send -L -e -c -v -P -I @<last received> <dataset>@" +
-                      step.snapshot + "; } | ssh <target> 'newest snapshot is @<last received> || exit; zfs rollback <dataset>@<last received>; "
-                      "zfs recv -s -u <dataset>'  (\"go\" after the final snapshot)");
+      auto out = ctx.driver->describe_armed(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot);
       if (ctx.request.crash()) out.push_back(on(ctx.source, {sm.client(), "pause", name}));
       else out.push_back(on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)}));
       return out;

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <signal.h>
 
-#include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -17,6 +16,16 @@ namespace ferry::exec {
 namespace {
 
 constexpr std::string_view kStatusMarker = "ferry-pipestatus";
+
+// Removes the (last) line that holds `marker` from what a remote script printed.
+void erase_line_with(std::string& text, std::string_view marker) {
+  auto at = text.rfind(marker);
+  if (at == std::string::npos) return;
+  auto previous_end = text.rfind('\n', at);
+  auto start = previous_end == std::string::npos ? 0 : previous_end + 1;
+  auto end = text.find('\n', at);
+  text.erase(start, end == std::string::npos ? std::string::npos : end + 1 - start);
+}
 
 std::string pipeline_text(const std::vector<std::vector<std::string>>& stages) {
   std::string text;
@@ -139,6 +148,7 @@ RunOptions collecting(StreamResult& result, const std::function<void(std::string
 
 void finish(StreamResult& result, const Completed& done) {
   result.output = done.out + done.err;
+  erase_line_with(result.output, kStatusMarker);  // ferry's own; in result.stages
   result.interrupted = done.interrupted;
   result.seconds = done.seconds;
   if (result.stages.empty()) result.stages.push_back(done.status);  // ssh to the source itself failed
@@ -160,15 +170,35 @@ Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
   return result;
 }
 
+namespace {
+// The first stage waits for a line "go" on the terminal; every later stage starts now.
+std::string waiting_for_go(const std::vector<std::string>& argv, const std::string& before = "") {
+  return "{ " + before + "read -r go && [ \"$go\" = go ] && exec " + shell_join(argv) + "; }";
+}
+constexpr std::string_view kCommandReady = "ferry-armed-ready";
+}  // namespace
+
 Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec, const Readiness& readiness) {
-  if (source.is_local()) return fail("internal error: only a stream from a remote source can be armed");
   auto stages = stream_stages(spec);
-  // The sender waits for a line "go" on the terminal; every later stage starts now.
-  std::string first = "{ read -r go && [ \"$go\" = go ] && exec " + shell_join(stages.front()) + "; }";
-  FERRY_TRY(source.connect());
-  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] (armed) " << pipeline_text(stages) << "\n";
+  return spawn(source, remote_script(stages, waiting_for_go(stages.front())), pipeline_text(stages), readiness);
+}
+
+Result<ArmedStream> ArmedStream::arm_command(const Host& host, const std::vector<std::string>& argv,
+                                             std::chrono::milliseconds timeout) {
+  std::vector<std::vector<std::string>> stages = {argv};
+  auto first = waiting_for_go(argv, "echo " + std::string(kCommandReady) + " >&2; ");
+  auto armed = spawn(host, remote_script(stages, first), shell_join(argv), {std::string(kCommandReady), "", timeout});
+  if (armed) erase_line_with(armed->early_output_, kCommandReady);  // ferry's, not the command's output
+  return armed;
+}
+
+Result<ArmedStream> ArmedStream::spawn(const Host& host, const std::string& script, const std::string& shown,
+                                       const Readiness& readiness) {
+  if (host.is_local()) return fail("internal error: only a command on a remote host can be armed");
+  FERRY_TRY(host.connect());
+  if (host.settings().verbose) std::cerr << "+ [" << host.name() << "] (armed) " << shown << "\n";
   SpawnSpec s;
-  s.argv = source.wrap({"bash", "-c", remote_script(stages, first)}, /*tty=*/true);
+  s.argv = host.wrap({"bash", "-c", script}, /*tty=*/true);
   s.in = Stdio::make_pipe();
   auto child = Child::spawn(s);
   if (!child) return Unexpected{child.error()};
@@ -181,28 +211,20 @@ Result<ArmedStream> ArmedStream::arm(const Host& source, const StreamSpec& spec,
 // Reads what the stages print until the ready line (the receiving end is up), the refused line,
 // the stream's end, or the timeout. What was read is kept for the result.
 Status ArmedStream::wait_until_ready(const Readiness& readiness) {
-  auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
-  while (early_output_.find(readiness.ready_line) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (!readiness.refused_line.empty() && early_output_.find(readiness.refused_line) != std::string::npos)
-      return fail("the receiving end refused the stream", tail_lines(early_output_, 6));
-    if (left.count() <= 0 || interrupted()) return fail("the stream was not ready in time", tail_lines(early_output_, 6));
-    pollfd fds[2];
-    Fd* owners[2];
-    int n = 0;
-    for (Fd* fd : {&child_->out(), &child_->err()})
-      if (fd->valid()) { owners[n] = fd; fds[n++] = {fd->get(), POLLIN, 0}; }
-    if (n == 0) return fail("the stream ended before it was ready", tail_lines(early_output_, 6));
-    if (::poll(fds, n, std::min<long>(left.count(), 200)) <= 0) continue;
-    for (int k = 0; k < n; ++k) {
-      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      ssize_t got = ::read(fds[k].fd, buf, sizeof buf);
-      if (got > 0) early_output_.append(buf, got);
-      else if (got == 0 || (errno != EINTR && errno != EAGAIN)) owners[k]->reset();
-    }
-  }
-  return {};
+  auto printed = [](const Completed& c, const std::string& line) {
+    return !line.empty() && (c.out.find(line) != std::string::npos || c.err.find(line) != std::string::npos);
+  };
+  RunOptions options;
+  options.timeout = readiness.timeout;
+  options.until = [&](const Completed& c) { return printed(c, readiness.ready_line) || printed(c, readiness.refused_line); };
+  Completed early;
+  pump_until_exit(*child_, options, early);
+  early_output_ = early.out + early.err;
+  auto tail = tail_lines(early_output_, 6);
+  if (printed(early, readiness.refused_line)) return fail("the receiving end refused the stream", tail);
+  if (printed(early, readiness.ready_line)) return {};
+  if (early.timed_out || early.interrupted) return fail("the stream was not ready in time", tail);
+  return fail("the stream ended before it was ready", tail);
 }
 
 Result<StreamResult> ArmedStream::fire(const std::function<void(std::string_view)>& on_line) {

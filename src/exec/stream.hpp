@@ -52,9 +52,15 @@ class ArmedStream {
     std::chrono::milliseconds timeout{20000};
   };
   static Result<ArmedStream> arm(const Host& source, const StreamSpec& spec, const Readiness& readiness);
+  // One command on a remote host, made ready the same way (its session is up and waits): the
+  // outage then pays for the command alone, not for a new session. Its stages: the command's status.
+  static Result<ArmedStream> arm_command(const Host& host, const std::vector<std::string>& argv,
+                                         std::chrono::milliseconds timeout);
   Result<StreamResult> fire(const std::function<void(std::string_view)>& on_line);
 
  private:
+  static Result<ArmedStream> spawn(const Host& host, const std::string& script, const std::string& shown,
+                                   const Readiness& readiness);
   Status wait_until_ready(const Readiness& readiness);
   std::unique_ptr<Child> child_;
   std::string early_output_;  // what the stages printed before fire()

@@ -43,7 +43,7 @@ class StorageDriver {
   virtual std::string name() const = 0;
 
   // Creates `snap` on every volume of the source (one atomic operation per pool where possible).
-  virtual Status snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) = 0;
+  virtual Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) = 0;
   virtual Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
                                     bool on_target) = 0;
   // absent, a copy that shares a snapshot with the source (continuable), or something else.
@@ -56,6 +56,14 @@ class StorageDriver {
   // Called as the outage begins (ctx.known_base set): may start the final increment's receiving
   // end now, so that transfer() only has to send. Never fails: transfer() does without.
   virtual void arm_final_increment(const TransferContext&, const Volume&, const std::string& /*snap*/) {}
+  // Called first as the outage begins: may make snapshot(ctx, volumes, snap) ready ahead (its
+  // session up and waiting), so that the outage pays for the snapshot alone. Never fails either.
+  virtual void arm_snapshot(const TransferContext&, const std::vector<Volume>&, const std::string& /*snap*/) {}
+  // What the two above start as the outage begins, for --dry-run (nothing: the usual way).
+  virtual std::vector<std::string> describe_armed(const TransferContext&, const std::vector<Volume>&,
+                                                  const std::string& /*snap*/) {
+    return {};
+  }
   // The commands a transfer would run, for --dry-run.
   virtual std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                                      const std::string& snap) = 0;

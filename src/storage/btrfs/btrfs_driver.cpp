@@ -151,12 +151,12 @@ const char* kSnapshotEach =
     "btrfs subvolume show \"$2\" >/dev/null 2>&1 || { mkdir -p \"${2%/*}\"; btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null; }; "
     "shift 2; done";
 
-Status BtrfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
+Status BtrfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
   // btrfs cannot snapshot several subvolumes atomically; the final snapshot is taken with the
   // instance stopped or frozen, so this only matters for the pre-copy rounds.
   std::vector<std::string> argv = {"sh", "-c", kSnapshotEach, "sh"};
   for (auto& v : volumes) argv.insert(argv.end(), {v.source_path, ferry_dir(v.source_path) + "/" + snap});
-  FERRY_TRY(host.run(argv));
+  FERRY_TRY(ctx.source->run(argv));
   return {};
 }
 

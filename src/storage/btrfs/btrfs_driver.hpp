@@ -10,7 +10,7 @@ namespace ferry::storage::btrfs {
 class BtrfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "btrfs"; }
-  Status snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) override;
+  Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
                             bool on_target) override;
   Result<TargetState> target_state(const TransferContext& ctx, const Volume& volume) override;

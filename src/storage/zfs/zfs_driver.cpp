@@ -166,12 +166,43 @@ std::optional<uint64_t> parse_token_bytes(const std::string& text) {
   return std::nullopt;
 }
 
-Status ZfsDriver::snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) {
-  // One `zfs snapshot` naming every dataset: atomic within a pool. Tried at once (it is on the
-  // outage's path); only if it fails (a rerun: some exist already) are the missing ones looked up.
+namespace {
+// One `zfs snapshot` naming every dataset: atomic within a pool.
+std::vector<std::string> snapshot_argv(const std::vector<Volume>& volumes, const std::string& snap) {
   std::vector<std::string> argv = {"zfs", "snapshot"};
   for (auto& v : volumes) argv.push_back(v.source_path + "@" + snap);
-  if (auto first = host.run_raw(argv); first && first->status.ok()) return {};
+  return argv;
+}
+}  // namespace
+
+void ZfsDriver::arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
+  if (ctx.source->is_local()) return;  // no session to save
+  auto argv = snapshot_argv(volumes, snap);
+  auto armed = exec::ArmedStream::arm_command(*ctx.source, argv, std::chrono::seconds(20));
+  std::lock_guard lock(mutex_);
+  if (armed) armed_snapshot_.emplace(ArmedSnapshot{snap, std::move(*armed)});
+  else armed_snapshot_.reset();
+}
+
+Status ZfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
+  // Tried at once (it is on the outage's path: armed if it could be); only if it fails (a
+  // rerun: some exist already) are the missing ones looked up.
+  auto& host = *ctx.source;
+  auto argv = snapshot_argv(volumes, snap);
+  std::optional<ArmedSnapshot> armed;
+  {
+    std::lock_guard lock(mutex_);
+    armed.swap(armed_snapshot_);
+  }
+  if (armed && armed->snap == snap) {
+    auto fired = armed->command.fire(nullptr);
+    if (fired && fired->ok()) return {};
+    if (ctx.note)
+      ctx.note("the final snapshot did not go at once (" +
+               (fired ? exec::tail_lines(fired->output, 2) : fired.error().message()) + "); looking at what exists");
+  } else if (auto first = host.run_raw(argv); first && first->status.ok()) {
+    return {};
+  }
   argv.resize(2);
   for (auto& v : volumes) {
     auto have = has_snapshot(host, v, snap, false);
@@ -392,6 +423,19 @@ void ZfsDriver::arm_final_increment(const TransferContext& ctx, const Volume& v,
   }
   std::lock_guard lock(mutex_);
   armed_.insert_or_assign(v.target_path, ArmedIncrement{ctx.known_base, snap, std::move(*stream)});
+}
+
+std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                                   const std::string& snap) {
+  if (ctx.source->is_local()) return {};  // as arm_snapshot and arm_final_increment decide
+  std::string source = "[" + ctx.source->name() + "] ";
+  std::vector<std::string> lines = {source + "armed: { read go; exec " + exec::shell_join(snapshot_argv(volumes, snap)) +
+                                    "; }  (\"go\" after the stop or freeze)"};
+  if (!ctx.bwlimit.empty()) return lines;
+  lines.push_back(source + "armed, per volume: { read go; exec zfs send -L -e -c -v -P -I @<last received> <dataset>@" + snap +
+              "; } | ssh " + ctx.target_from_source + " 'newest snapshot is @<last received> || exit; zfs rollback " +
+              "<dataset>@<last received>; zfs recv -s -u <dataset>'  (\"go\" after the final snapshot)");
+  return lines;
 }
 
 Result<TransferStats> ZfsDriver::final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "storage/storage_driver.hpp"
 
@@ -12,7 +13,7 @@ namespace ferry::storage::zfs {
 class ZfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "zfs"; }
-  Status snapshot(const exec::Host& host, const std::vector<Volume>& volumes, const std::string& snap) override;
+  Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
                             bool on_target) override;
   Result<TargetState> target_state(const TransferContext& ctx, const Volume& volume) override;
@@ -22,6 +23,9 @@ class ZfsDriver final : public StorageDriver {
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
   void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
+  void arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
+  std::vector<std::string> describe_armed(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                          const std::string& snap) override;
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
@@ -41,9 +45,15 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
+  // The outage's `zfs snapshot`, armed with the increments.
+  struct ArmedSnapshot {
+    std::string snap;
+    exec::ArmedStream command;
+  };
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
   std::map<std::string, ArmedIncrement> armed_;  // by target dataset
+  std::optional<ArmedSnapshot> armed_snapshot_;
 };
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
