@@ -150,8 +150,14 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& ste
 // The outage's first step: act at once (the source's state was read just before, by
 // apply-config); only a failed action looks at the instance again.
 Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step) {
-  // The final snapshot and the increments' receiving ends are made ready first: the outage has
-  // only to say go.
+  // The outage's commands are made ready first (their sessions up, the increments' receiving
+  // ends waiting): the outage has only to say go. Each falls back to the usual way.
+  auto facts = journal.facts();
+  bool was_running = facts.value("source_was_running", true);
+  if (was_running) {
+    if (ctx.request.crash()) ctx.source_manager->arm_freeze(instance_name(ctx));
+    ctx.target_manager->arm_start(instance_name(ctx));
+  }
   if (journal.is_done("prepare.import") && !step.snapshot.empty()) {
     auto t = ctx.transfer_context();
     ctx.driver->arm_snapshot(t, ctx.discovery.volumes, step.snapshot);
@@ -162,8 +168,6 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
     }
   }
   auto requested = epoch_ms();
-  auto facts = journal.facts();
-  bool was_running = facts.value("source_was_running", true);
   if (facts.value("stop_requested_ms", json()).is_null())  // not on a rerun of this attempt
     FERRY_TRY(journal.append("fact", "", {{"stop_requested_ms", requested}}));
   auto& sm = *ctx.source_manager;
@@ -316,8 +320,15 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
     case StepKind::stop_source: {
-      auto out = ctx.driver->describe_armed(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot);
-      if (ctx.request.crash()) out.push_back(on(ctx.source, {sm.client(), "pause", name}));
+      // First, the outage's commands made ready (sessions up, waiting for "go").
+      std::vector<std::string> out;
+      if (!ctx.target.is_local())
+        out.push_back("[" + ctx.target.name() + "] armed: " + exec::shell_join({tm.client(), "start", name}) +
+                      "  (\"go\" from the start step)");
+      for (auto& line : ctx.driver->describe_armed(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot))
+        out.push_back(line);
+      if (ctx.request.crash())
+        out.push_back(on(ctx.source, {sm.client(), "pause", name}) + (ctx.source.is_local() ? "" : "  (its session armed first)"));
       else out.push_back(on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)}));
       return out;
     }

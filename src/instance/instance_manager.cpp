@@ -136,9 +136,29 @@ Result<std::string> InstanceManager::storage_root() const {
   return dir + "/storage-pools";
 }
 
-Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
+std::vector<std::string> InstanceManager::client_argv(std::vector<std::string> args) const {
   args.insert(args.begin(), client_);
   if (project_ != "default") args.insert(args.end(), {"--project", project_});
+  return args;
+}
+
+void InstanceManager::arm(const std::vector<std::string>& args) const {
+  if (host_.is_local()) return;  // no session to save
+  auto argv = client_argv(args);
+  armed_->erase(argv);
+  if (auto armed = exec::ArmedStream::arm_command(host_, argv, std::chrono::seconds(20)))
+    armed_->emplace(argv, std::move(*armed));
+}
+
+Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
+  args = client_argv(std::move(args));
+  if (auto it = armed_->find(args); it != armed_->end()) {
+    auto armed = std::move(it->second);
+    armed_->erase(it);
+    // Failed (refused, or the session dropped): the usual way below, which knows the refusals
+    // worth another try and says what went wrong.
+    if (auto fired = armed.fire(nullptr); fired && fired->ok()) return {};
+  }
   // Refused before anything changed, because the manager changed the instance meanwhile (its
   // own stop hook runs after the tasks were killed: "busy running a ... operation", or the
   // config moved under `config set`: "ETag doesn't match"). Tried again, 120 times at most.

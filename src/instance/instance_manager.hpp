@@ -2,10 +2,14 @@
 // (`lxc` / `incus`) and its REST API via `<client> query`.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "exec/host.hpp"
+#include "exec/stream.hpp"
 #include "instance/instance_info.hpp"
 #include "util/error.hpp"
 
@@ -42,6 +46,12 @@ class InstanceManager {
   Status stop(const std::string& name, int timeout_s, bool force) const;
   // Freezes every task of the instance (crash-consistent snapshots).
   Status freeze(const std::string& name) const;
+  // Make the client command of the next start(name) or freeze(name) ready ahead, on a remote
+  // host: its session is up and waits, so that on the outage's path it costs the command alone.
+  // Never fails (the command then runs the usual way); from the main thread, as the outage's
+  // steps run (a child dies with the thread that spawned it).
+  void arm_start(const std::string& name) const { arm({"start", name}); }
+  void arm_freeze(const std::string& name) const { arm({"pause", name}); }
   // The PID of the instance's init as its host sees it (0 when it does not run).
   Result<long> init_pid(const std::string& name) const;
   // Runs a command inside the instance; the Completed holds its exit status and output.
@@ -63,13 +73,18 @@ class InstanceManager {
                                const std::string& body = {}) const;
   Result<std::optional<nlohmann::json>> query_optional(const std::string& path) const;
   std::string with_project(const std::string& path) const;
-  // `<client> ARGS... [--project P]` on the host.
+  std::vector<std::string> client_argv(std::vector<std::string> args) const;
+  void arm(const std::vector<std::string>& args) const;
+  // `<client> ARGS... [--project P]` on the host: the armed session if there is one.
   Status run_client(std::vector<std::string> args, const exec::RunOptions& options = {}) const;
 
   exec::Host host_;
   ManagerKind kind_;
   std::string client_;
   std::string project_;
+  // Armed client commands by their argv (copies of this manager share them).
+  std::shared_ptr<std::map<std::vector<std::string>, exec::ArmedStream>> armed_ =
+      std::make_shared<std::map<std::vector<std::string>, exec::ArmedStream>>();
 };
 
 }  // namespace ferry::instance
