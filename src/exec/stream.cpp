@@ -240,4 +240,22 @@ Result<StreamResult> ArmedStream::fire(const std::function<void(std::string_view
   return result;
 }
 
+void ArmedCommands::arm(const Host& host, const std::vector<std::string>& argv) {
+  std::optional<ArmedStream> armed;
+  if (!host.is_local())  // else: no session to save
+    if (auto a = ArmedStream::arm_command(host, argv, std::chrono::seconds(20))) armed.emplace(std::move(*a));
+  std::lock_guard lock(mutex_);
+  armed_.erase(argv);
+  if (armed) armed_.emplace(argv, std::move(*armed));
+}
+
+std::optional<ArmedStream> ArmedCommands::take(const std::vector<std::string>& argv) {
+  std::lock_guard lock(mutex_);
+  auto it = armed_.find(argv);
+  if (it == armed_.end()) return std::nullopt;
+  std::optional<ArmedStream> armed{std::move(it->second)};
+  armed_.erase(it);
+  return armed;
+}
+
 }  // namespace ferry::exec

@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +67,19 @@ class ArmedStream {
   Status wait_until_ready(const Readiness& readiness);
   std::unique_ptr<Child> child_;
   std::string early_output_;  // what the stages printed before fire()
+};
+
+// Commands armed ahead (ArmedStream::arm_command) by their argv, until the one run with the same
+// argv takes its session. arm() never fails: on a local host, or if the session cannot be made
+// ready, nothing is kept and the command later runs the usual way.
+class ArmedCommands {
+ public:
+  void arm(const Host& host, const std::vector<std::string>& argv);
+  std::optional<ArmedStream> take(const std::vector<std::string>& argv);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::vector<std::string>, ArmedStream> armed_;
 };
 
 }  // namespace ferry::exec

@@ -142,22 +142,14 @@ std::vector<std::string> InstanceManager::client_argv(std::vector<std::string> a
   return args;
 }
 
-void InstanceManager::arm(const std::vector<std::string>& args) const {
-  if (host_.is_local()) return;  // no session to save
-  auto argv = client_argv(args);
-  armed_->erase(argv);
-  if (auto armed = exec::ArmedStream::arm_command(host_, argv, std::chrono::seconds(20)))
-    armed_->emplace(argv, std::move(*armed));
-}
+void InstanceManager::arm(const std::vector<std::string>& args) const { armed_->arm(host_, client_argv(args)); }
 
 Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
   args = client_argv(std::move(args));
-  if (auto it = armed_->find(args); it != armed_->end()) {
-    auto armed = std::move(it->second);
-    armed_->erase(it);
+  if (auto armed = armed_->take(args)) {
     // Failed (refused, or the session dropped): the usual way below, which knows the refusals
     // worth another try and says what went wrong.
-    if (auto fired = armed.fire(nullptr); fired && fired->ok()) return {};
+    if (auto fired = armed->fire(nullptr); fired && fired->ok()) return {};
   }
   // Refused before anything changed, because the manager changed the instance meanwhile (its
   // own stop hook runs after the tasks were killed: "busy running a ... operation", or the

@@ -2,7 +2,6 @@
 // (`lxc` / `incus`) and its REST API via `<client> query`.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,9 +81,8 @@ class InstanceManager {
   ManagerKind kind_;
   std::string client_;
   std::string project_;
-  // Armed client commands by their argv (copies of this manager share them).
-  std::shared_ptr<std::map<std::vector<std::string>, exec::ArmedStream>> armed_ =
-      std::make_shared<std::map<std::vector<std::string>, exec::ArmedStream>>();
+  // Armed client commands (copies of this manager share them).
+  std::shared_ptr<exec::ArmedCommands> armed_ = std::make_shared<exec::ArmedCommands>();
 };
 
 }  // namespace ferry::instance

@@ -176,12 +176,7 @@ std::vector<std::string> snapshot_argv(const std::vector<Volume>& volumes, const
 }  // namespace
 
 void ZfsDriver::arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
-  if (ctx.source->is_local()) return;  // no session to save
-  auto argv = snapshot_argv(volumes, snap);
-  auto armed = exec::ArmedStream::arm_command(*ctx.source, argv, std::chrono::seconds(20));
-  std::lock_guard lock(mutex_);
-  if (armed) armed_snapshot_.emplace(ArmedSnapshot{snap, std::move(*armed)});
-  else armed_snapshot_.reset();
+  armed_commands_.arm(*ctx.source, snapshot_argv(volumes, snap));
 }
 
 Status ZfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
@@ -189,13 +184,8 @@ Status ZfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>
   // rerun: some exist already) are the missing ones looked up.
   auto& host = *ctx.source;
   auto argv = snapshot_argv(volumes, snap);
-  std::optional<ArmedSnapshot> armed;
-  {
-    std::lock_guard lock(mutex_);
-    armed.swap(armed_snapshot_);
-  }
-  if (armed && armed->snap == snap) {
-    auto fired = armed->command.fire(nullptr);
+  if (auto armed = armed_commands_.take(argv)) {
+    auto fired = armed->fire(nullptr);
     if (fired && fired->ok()) return {};
     if (ctx.note)
       ctx.note("the final snapshot did not go at once (" +

@@ -45,15 +45,10 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
-  // The outage's `zfs snapshot`, armed with the increments.
-  struct ArmedSnapshot {
-    std::string snap;
-    exec::ArmedStream command;
-  };
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
   std::map<std::string, ArmedIncrement> armed_;  // by target dataset
-  std::optional<ArmedSnapshot> armed_snapshot_;
+  exec::ArmedCommands armed_commands_;  // the outage's `zfs snapshot`, armed with the increments
 };
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
