@@ -95,6 +95,48 @@ write_random() {
     dd if=/dev/urandom of=/bench-$tag bs=1M count=$b 2>/dev/null && sync"
 }
 
+# --- a quiet lab before each outage -------------------------------------------------------------
+
+# vm_cpu_ms: CPU time used so far by both VMs' qemu processes together, in ms.
+vm_cpu_ms() {
+  local h pid total=0 f
+  for h in alpha beta; do
+    pid=$(cat "$LAB_DIR/zfs/$h.pid")
+    # fields 14 and 15 of /proc/PID/stat (after the command name in parentheses): utime, stime
+    f=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    total=$((total + f))
+  done
+  echo $((total * 1000 / $(getconf CLK_TCK)))
+}
+
+# settle: waits until the lab has finished what the case's setup left behind (the guests' and
+# this machine's write-back of the data just written, a VM still busy with it), so that the
+# outages of different cases start from the same quiet lab: both pools synced, this machine's
+# dirty pages written, then both VMs together below SETTLE_CPU_PCT of one core for 3 s in a row
+# (60 s at most). Sets SETTLE_S (how long it took) and SETTLE_CPU_PCT_LAST (the last 1 s).
+SETTLE_CPU_PCT=${FERRY_BENCH_SETTLE_CPU_PCT:-20}
+settle() {
+  local t0 quiet=0 a b pct
+  t0=$(now)
+  on alpha zpool sync
+  on beta zpool sync
+  sync
+  while :; do
+    a=$(vm_cpu_ms)
+    sleep 1
+    b=$(vm_cpu_ms)
+    pct=$(((b - a) / 10))
+    if [ "$pct" -lt "$SETTLE_CPU_PCT" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    [ "$quiet" -lt 3 ] || break
+    if awk -v a="$t0" -v b="$(now)" 'BEGIN { exit !(b - a > 60) }'; then
+      bench_log "settle: the VMs still use ${pct}% of a core after 60 s; going on"
+      break
+    fi
+  done
+  SETTLE_S=$(secs "$t0" "$(now)")
+  SETTLE_CPU_PCT_LAST=$pct
+}
+
 # --- the outage probe ---------------------------------------------------------------------------
 
 # probe_start PORT: asks GET /health of beta every 0.1 s (of alpha every 1 s) from this machine (the lab
