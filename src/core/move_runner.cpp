@@ -112,7 +112,8 @@ PlanInput plan_input(const Session& s) {
   in.first_round = s.state.rounds_done + 1;
   in.precopy_rounds = s.ctx.request.precopy_rounds;
   auto& r = s.ctx.request;
-  in.trial = r.trial;
+  // A stopped instance is not started anywhere: no trial boot, and no outage to predict.
+  in.trial = r.trial && s.ctx.discovery.instance.running();
   in.crash = r.crash();
   in.before_stop = !r.before_stop.empty();
   in.after_start = !r.after_start.empty();
@@ -132,6 +133,10 @@ struct ConvergeNext {
 ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
   auto& journal = *s.journal;
   auto& r = s.ctx.request;
+  if (!s.ctx.discovery.instance.running()) {
+    s.ctx.say("'" + r.instance + "' is stopped on " + s.ctx.source.name() + ": no outage to keep within a budget");
+    return {};
+  }
   auto history = copy_history(journal);
   auto costs = measured_costs(journal, r.crash());
   double budget = r.max_downtime;

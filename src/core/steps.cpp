@@ -322,11 +322,15 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     case StepKind::stop_source: {
       // First, the outage's commands made ready (sessions up, waiting for "go").
       std::vector<std::string> out;
-      if (!ctx.target.is_local())
+      bool running = ctx.discovery.instance.running();
+      if (!running) out.push_back("(" + name + " is stopped on " + ctx.source.name() + ": nothing to stop, and it is not started on " +
+                                  ctx.target.name() + ")");
+      if (running && !ctx.target.is_local())
         out.push_back("[" + ctx.target.name() + "] armed: " + exec::shell_join({tm.client(), "start", name}) +
                       "  (\"go\" from the start step)");
       for (auto& line : ctx.driver->describe_armed(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot))
         out.push_back(line);
+      if (!running) return out;
       if (ctx.request.crash())
         out.push_back(on(ctx.source, {sm.client(), "pause", name}) + (ctx.source.is_local() ? "" : "  (its session armed first)"));
       else out.push_back(on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)}));
@@ -357,7 +361,9 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
     case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
-    case StepKind::start_target: return {on(ctx.target, {tm.client(), "start", name})};
+    case StepKind::start_target:
+      if (!ctx.discovery.instance.running()) return {"(not started: " + name + " was stopped on " + ctx.source.name() + ")"};
+      return {on(ctx.target, {tm.client(), "start", name})};
     case StepKind::mark_source:
       return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
               on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target}),
