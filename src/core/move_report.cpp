@@ -68,7 +68,7 @@ bool ran_in_crash_mode(const Journal& journal) {
 // The outage, step by step: what it cost and what ferry itself added to it.
 json outage_breakdown(const Journal& journal) {
   auto health = journal.done_data("cutover.health");
-  if (!health) return nullptr;
+  if (!health || !health->contains("downtime_seconds")) return nullptr;  // none yet, or a stopped instance's
   bool crash = ran_in_crash_mode(journal);
   // From the stop request on (the step first readies the final increments' receiving ends).
   auto stop_data = journal.done_data("cutover.stop-source").value_or(json::object());
@@ -104,7 +104,7 @@ json summarize(const Journal& journal, const MoveState& state) {
               {"move_id", state.move_id}, {"phases", phases}};
   out["mode"] = ran_in_crash_mode(journal) ? "crash" : to_string(state.request.mode);
   auto health = journal.done_data("cutover.health");
-  out["downtime_seconds"] = health ? json(health->value("downtime_seconds", 0.0)) : json(nullptr);
+  out["downtime_seconds"] = health && health->contains("downtime_seconds") ? (*health)["downtime_seconds"] : json(nullptr);
   out["outage"] = outage_breakdown(journal);
   auto history = copy_history(journal);
   json rounds = json::array();

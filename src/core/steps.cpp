@@ -255,9 +255,17 @@ Result<json> do_cleanup(MoveContext& ctx, const Step& step) {
   return json{{"kept", step.snapshot}};
 }
 
+// What only a running instance has: hooks to run in it, a service to check, tasks to kill, ports
+// to forward. A stopped instance stays stopped on both hosts, so these steps have nothing to do.
+bool needs_running_instance(const Step& step) {
+  return step.id.rfind("cutover.", 0) == 0 && (step.kind == StepKind::hook || step.kind == StepKind::health ||
+                                               step.kind == StepKind::end_source || step.kind == StepKind::forward);
+}
 }  // namespace
 
 Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) {
+  if (needs_running_instance(step) && !journal.facts().value("source_was_running", true))
+    return json{{"skipped", "the instance was stopped on the source: it is not started on the target"}};
   switch (step.kind) {
     case StepKind::preflight: return do_preflight(ctx, journal);
     case StepKind::snapshot: return do_snapshot(ctx, step);
@@ -282,6 +290,8 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
 
 std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
   auto& name = ctx.discovery.instance.name;
+  if (needs_running_instance(step) && !ctx.discovery.instance.running())
+    return {"(skipped: " + name + " is stopped on " + ctx.source.name() + ")"};
   auto on = [](const exec::Host& h, const std::vector<std::string>& argv) {
     return "[" + h.name() + "] " + exec::shell_join(argv);
   };

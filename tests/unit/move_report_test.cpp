@@ -58,5 +58,16 @@ TEST(MoveReport, OutageBreakdownSaysWhatFerryAdded) {
   EXPECT_NEAR(o["overhead_seconds"].get<double>(), 5.9 - 0.3 - 4.2, 1e-9);
 }
 
+TEST(MoveReport, AStoppedInstanceHasNoOutage) {
+  TempJournal t;
+  ASSERT_TRUE(t.journal.append("start", "", {{"move_id", "m"}, {"request", {{"instance", "web"}, {"mode", "clean"}}}}));
+  t.done("cutover.stop-source", {{"step_seconds", 0.3}, {"was_running", false}});
+  t.done("cutover.start-target", {{"step_seconds", 0.0}, {"started", false}});
+  t.done("cutover.health", {{"step_seconds", 0.0}, {"skipped", "the instance was stopped on the source"}});
+  auto report = summarize(t.journal, read_move_state(t.journal));
+  EXPECT_TRUE(report["downtime_seconds"].is_null());
+  EXPECT_TRUE(report["outage"].is_null());
+}
+
 }  // namespace
 }  // namespace ferry::core
