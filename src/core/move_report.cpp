@@ -103,9 +103,8 @@ json summarize(const Journal& journal, const MoveState& state) {
   json out = {{"instance", state.request.instance}, {"source", state.request.source}, {"target", state.request.target},
               {"move_id", state.move_id}, {"phases", phases}};
   out["mode"] = ran_in_crash_mode(journal) ? "crash" : to_string(state.request.mode);
-  auto health = journal.done_data("cutover.health");
-  out["downtime_seconds"] = health && health->contains("downtime_seconds") ? (*health)["downtime_seconds"] : json(nullptr);
   out["outage"] = outage_breakdown(journal);
+  out["downtime_seconds"] = out["outage"].is_null() ? json(nullptr) : out["outage"]["downtime_seconds"];
   auto history = copy_history(journal);
   json rounds = json::array();
   for (auto& r : history.rounds) rounds.push_back({{"bytes", r.bytes}, {"seconds", r.round_seconds}});

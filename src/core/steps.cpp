@@ -223,9 +223,7 @@ Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
   return json{{"config_reapplied", changed}};
 }
 
-Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
-  auto facts = journal.facts();
-  if (!facts.value("source_was_running", true)) return json{{"started", false}};
+Result<json> do_start_target(MoveContext& ctx) {
   // The outage's critical path: start at once; only a start that fails looks whether it runs.
   auto started = ctx.target_manager->start(instance_name(ctx));
   if (!started) {
@@ -255,11 +253,12 @@ Result<json> do_cleanup(MoveContext& ctx, const Step& step) {
   return json{{"kept", step.snapshot}};
 }
 
-// What only a running instance has: hooks to run in it, a service to check, tasks to kill, ports
-// to forward. A stopped instance stays stopped on both hosts, so these steps have nothing to do.
+// What only a running instance has: a start on the target, hooks to run in it, a service to
+// check, tasks to kill, ports to forward. A stopped instance stays stopped on both hosts, so these
+// (cutover) steps have nothing to do.
 bool needs_running_instance(const Step& step) {
-  return step.id.rfind("cutover.", 0) == 0 && (step.kind == StepKind::hook || step.kind == StepKind::health ||
-                                               step.kind == StepKind::end_source || step.kind == StepKind::forward);
+  return step.kind == StepKind::start_target || step.kind == StepKind::hook || step.kind == StepKind::health ||
+         step.kind == StepKind::end_source || step.kind == StepKind::forward;
 }
 }  // namespace
 
@@ -275,7 +274,7 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
     case StepKind::check_target: return do_check_target(ctx, journal, step);
     case StepKind::stop_source: return do_stop_source(ctx, journal, step);
     case StepKind::apply_config: return do_apply_config(ctx, journal);
-    case StepKind::start_target: return do_start_target(ctx, journal);
+    case StepKind::start_target: return do_start_target(ctx);
     case StepKind::mark_source: return do_mark_source(ctx, journal);
     case StepKind::trial: return do_trial(ctx, journal);
     case StepKind::hook: return do_hook(ctx, step);
@@ -371,9 +370,7 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
     case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
-    case StepKind::start_target:
-      if (!ctx.discovery.instance.running()) return {"(not started: " + name + " was stopped on " + ctx.source.name() + ")"};
-      return {on(ctx.target, {tm.client(), "start", name})};
+    case StepKind::start_target: return {on(ctx.target, {tm.client(), "start", name})};
     case StepKind::mark_source:
       return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
               on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target}),
