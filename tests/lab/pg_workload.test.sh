@@ -10,7 +10,7 @@
 . "$(dirname "$0")/ns_lib.sh"
 
 t0=$EPOCHREALTIME
-image=$("$LAB/images/postgres/build" | tail -n1)
+image=$("$LAB/images/postgres/build")
 note "image $image ($(du -h "$image" | cut -f1)), build (or cache hit) $(elapsed_since "$t0") s"
 
 pg_log=/var/log/postgresql/postgresql-15-main.log
