@@ -61,6 +61,9 @@ void add_outage_options(CLI::App& cmd, core::MoveRequest& r) {
   cmd.add_option("--target-address", r.target_address, "The service's address on the new host (health check, forwarding)");
   cmd.add_flag("!--no-forward", r.forward, "Do not forward the old address's ports to the new host after the switch");
   cmd.add_option("--forward-port", r.forward_ports, "A TCP port to forward (default: the instance's proxy devices' ports)");
+  cmd.add_option("--outage-deadline", r.outage_deadline,
+                 "Seconds from the stop to a healthy target; past it ferry rolls back "
+                 "(default: --stop-timeout + --health-timeout + 60)");
   cmd.add_option("--dns", r.dns_file, "Migration file whose [dns] table names the records to switch after the health gate")
       ->check(CLI::ExistingFile);
 }
@@ -91,6 +94,9 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
     add_outage_options(*cmd, *request);
     cmd->callback([&options, exit_code, request, cmd, command = spec.command]() {
       request->max_downtime_given = cmd->get_option("--max-downtime")->count() > 0;
+      request->given.clear();  // a rerun takes what is not given here from the journal
+      for (const auto* opt : cmd->get_options())
+        if (opt->count() > 0 && !opt->get_lnames().empty()) request->given.insert("--" + opt->get_lnames().front());
       core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
                                  options.ssh_config};
       auto outcome = core::run_move_command(command, *request, settings);

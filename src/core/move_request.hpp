@@ -1,10 +1,13 @@
 // What the user asked for: which instance, from where to where, and how.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "util/error.hpp"
 
 namespace ferry::core {
 
@@ -46,6 +49,11 @@ struct MoveRequest {
   bool forward = true;              // forward the old address's ports to the new one after the switch
   std::vector<int> forward_ports;   // default: the ports of the instance's proxy devices
   std::string dns_file;             // migration file with a [dns] table: the names to switch
+  double outage_deadline = 0;       // seconds from the stop to a healthy target, then roll back;
+                                    // 0: --stop-timeout + --health-timeout + 60
+
+  // The options given on this command line (their long names, "--mode"); not journaled.
+  std::set<std::string> given;
 
   // The parts that identify a move: a rerun with other values is a different move.
   bool same_move(const MoveRequest& other) const;
@@ -55,7 +63,17 @@ struct MoveRequest {
     return target_from_source.empty() ? target : target_from_source;
   }
   bool crash() const { return mode == ConsistencyMode::crash; }
+  double effective_outage_deadline() const {
+    return outage_deadline > 0 ? outage_deadline : stop_timeout + health_timeout + 60;
+  }
 };
+
+// A rerun continues the journaled request: what its command line leaves out comes from the
+// journal. Once the outage began (strict), an option that changes what the half-done move is (its
+// mode, health gate, DNS, addresses, forwarding, hooks, budget) is refused with both values named;
+// before it, the new value applies. Options of one run (--bwlimit, --stop-timeout,
+// --discard-target-changes, --cutover-anyway...) may always differ.
+Result<MoveRequest> continue_request(const MoveRequest& journaled, const MoveRequest& rerun, bool strict = true);
 
 std::string to_string(ConsistencyMode mode);
 

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <future>
+#include <thread>
 #include <ctime>
 #include <fmt/core.h>
 
@@ -40,10 +41,33 @@ std::string new_move_id() {
 }
 
 // Test hook: FERRY_TEST_KILL=<step-id>:before|after SIGKILLs ferry right before the step's
-// first journal record or right after its last one (the kill tests of every step use it).
+// first journal record or right after its last one (the kill tests of every step use it);
+// FERRY_TEST_KILL=rollback:begun right after a rollback was journaled as begun.
 void maybe_kill(const std::string& step, const char* when) {
   static const char* spec = std::getenv("FERRY_TEST_KILL");
   if (spec && std::string(spec) == step + ":" + when) ::kill(::getpid(), SIGKILL);
+}
+
+// Test hook: FERRY_TEST_FAULT=<step-id>:<before|during|after>:<SIGINT|SIGTERM|SIGKILL> sends
+// ferry that signal right before the step's first record, right after it began (while it runs)
+// or right after its last record (the fault tests use it; "during" signals from a thread, so the
+// step is under way when the signal lands).
+void maybe_fault(const std::string& step, const char* when) {
+  static const char* spec = std::getenv("FERRY_TEST_FAULT");
+  if (!spec) return;
+  std::string s = spec, prefix = step + ":" + when + ":";
+  if (s.rfind(prefix, 0) != 0) return;
+  std::string action = s.substr(prefix.size());
+  int sig = action == "SIGINT" ? SIGINT : action == "SIGTERM" ? SIGTERM : action == "SIGKILL" ? SIGKILL : 0;
+  if (sig == 0) return;
+  if (std::string(when) == "during") {
+    std::thread([sig] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      ::kill(::getpid(), sig);
+    }).detach();
+  } else {
+    ::kill(::getpid(), sig);
+  }
 }
 
 CommandOutcome failure(const Error& e, json report = json::object()) {
@@ -161,7 +185,8 @@ ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
       auto plan = with_another_round(steps, plan_input(s));
       json js = json::array();
       for (auto& st : plan) js.push_back(st.to_json());
-      if (auto w = journal.append("plan", "", {{"command", "move"}, {"steps", js}}); !w) return {std::nullopt, failure(w.error())};
+      if (auto w = journal.append("plan", "", {{"command", "move"}, {"steps", js}, {"request", r.to_json()}}); !w)
+        return {std::nullopt, failure(w.error())};
       return {plan, std::nullopt};
     }
     default: break;
@@ -184,31 +209,114 @@ ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
   return {std::nullopt, failure(e, report)};
 }
 
-// Executes steps in order, journaling around each. Rolls back a failed cutover.
+// Between the stop and the health gate the source is the service. True from the stop's first
+// record until the gate passed (or a rollback reset the cutover).
+bool outage_open(const Journal& journal) {
+  auto st = read_move_state(journal);
+  return st.outage_begun && !st.switched;
+}
+
+// Back to the source: shielded from the signal that may have caused it, under a deadline of its
+// own, journaled as begun, then done or failed. A failed rollback is never reported as done: the
+// rerun carries it on.
+CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
+  auto& journal = *s.journal;
+  exec::InterruptShield shield;
+  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90));
+  exec::set_status_reporter([&s] {
+    s.ctx.say("ferry is rolling back to " + s.ctx.source.name() + " (the source is started again once the target copy is "
+              "known stopped); wait for it, or see `ferry status` afterwards");
+  });
+  s.ctx.say("rolling back to the source: " + e.what);
+  (void)journal.append("rollback_begin", "", {{"reason", e.what}, {"step", step_id}});
+  maybe_kill("rollback", "begun");
+  auto rb = roll_back_to_source(s.ctx, journal);
+  exec::set_status_reporter(nullptr);
+  bool signalled = exec::interrupt_requested();
+  if (!rb) {
+    (void)journal.append("rollback_failed", "", {{"what", rb.error().message()}, {"step", step_id}});
+    Error out = rb.error();
+    out.what = "the move failed in the outage (" + e.what + "), and rolling back failed too: " + out.what;
+    out.hint += out.hint.empty() ? "" : ". ";
+    out.hint += "Serving host: " + serving_host(read_move_state(journal)) + " (`ferry status`)";
+    out.code = ExitCode::failure;
+    return failure(out, summarize(journal, read_move_state(journal)));
+  }
+  (void)journal.append("reset", "cutover.");
+  (void)journal.append("fact", "", {{"stop_requested_ms", nullptr}});  // the next attempt has its own outage
+  (void)journal.append("rolled_back", "", {{"reason", e.what}, {"step", step_id}, {"actions", *rb}});
+  e.what = (signalled ? "interrupted before the switch: " : "the move failed before the switch: ") + e.what;
+  e.hint = *rb + ". The target copy is kept: run the same command again to retry, or `ferry abort`";
+  e.code = signalled ? ExitCode::interrupted : ExitCode::rolled_back;
+  return failure(e, summarize(journal, read_move_state(journal)));
+}
+
+// After the gate the target is the service: a signal (or a failed later step) still ends a
+// frozen source's tasks and marks the source, so that it cannot come back by accident.
+void secure_the_switch(Session& s, const std::vector<Step>& steps) {
+  exec::InterruptShield shield;
+  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90));
+  for (auto& step : steps) {
+    if ((step.kind != StepKind::end_source && step.kind != StepKind::mark_source) || s.journal->is_done(step.id)) continue;
+    s.ctx.say(step.title + " (the target serves; securing the switch before ferry stops)");
+    if (!s.journal->append("begin", step.id, step.to_json())) return;
+    auto r = execute_step(s.ctx, *s.journal, step);
+    if (!r) {
+      (void)s.journal->append("failed", step.id, {{"what", r.error().what}, {"detail", r.error().detail}});
+      return;
+    }
+    (void)s.journal->append("done", step.id, *r);
+  }
+}
+
 // A failed step: journaled; during the outage the source is started again.
-CommandOutcome step_failed(Session& s, const Step& step, Error e) {
+CommandOutcome step_failed(Session& s, const std::vector<Step>& steps, const Step& step, Error e) {
   auto& journal = *s.journal;
   (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
   // Until the target passed the health gate, the source is the service: go back to it.
-  bool in_outage = journal.is_done("cutover.stop-source") && !journal.is_done("cutover.health");
   bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.health");
-  if (in_outage || (cutover_step && step.kind == StepKind::stop_source)) {
-    auto rb = roll_back_to_source(s.ctx, journal);
-    (void)journal.append("reset", "cutover.");
-    (void)journal.append("fact", "", {{"stop_requested_ms", nullptr}});  // the next attempt has its own outage
-    (void)journal.append("rolled_back", "", {{"reason", e.what}, {"step", step.id}, {"actions", rb ? *rb : rb.error().what}});
-    e.what = "the move failed before the switch: " + e.what;
-    e.hint = (rb ? *rb : "rolling back failed too: " + rb.error().message()) +
-             ". The target copy is kept: run the same command again to retry, or `ferry abort`";
-    if (rb) e.code = ExitCode::rolled_back;
+  if (outage_open(journal) || (cutover_step && step.kind == StepKind::stop_source)) return roll_back(s, e, step.id);
+  if (journal.is_done("cutover.health") && exec::interrupt_requested()) {
+    secure_the_switch(s, steps);
+    e.what = "interrupted after the switch: " + e.what;
+    e.hint = "the target serves and the source is marked; run the same command again to finish the remaining steps";
+    e.code = ExitCode::interrupted;
   }
   return failure(e, summarize(journal, read_move_state(journal)));
+}
+
+// A signal between two steps: before the outage nothing is undone (the source still serves); in
+// it, the rollback; after the gate, the switch is secured.
+CommandOutcome stopped_by_signal(Session& s, const std::vector<Step>& steps) {
+  Error e = make_error(fmt::format("interrupted (signal {})", exec::interrupt_signal())).with_code(ExitCode::interrupted);
+  if (outage_open(*s.journal)) return roll_back(s, e, "");
+  if (s.journal->is_done("cutover.health")) {
+    secure_the_switch(s, steps);
+    e.hint = "the target serves and the source is marked; run the same command again to finish the remaining steps";
+  } else {
+    e.hint = "nothing was switched and the source still serves; run the same command again to carry on";
+  }
+  return failure(e, summarize(*s.journal, read_move_state(*s.journal)));
+}
+
+// The outage's deadline, counted from the stop's request (or from the start of the rerun that
+// carries a killed outage on): past it, whatever runs is stopped and ferry rolls back (a hung
+// daemon must not keep the service down for as long as it hangs).
+const long long run_started_ms = epoch_ms();  // when this ferry process began
+
+std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
+  auto requested = s.journal->facts().value("stop_requested_ms", json());
+  if (!requested.is_number()) return std::nullopt;
+  long long from_ms = std::max(requested.get<long long>(), run_started_ms);
+  long long at_ms = from_ms + static_cast<long long>(s.ctx.request.effective_outage_deadline() * 1000);
+  return exec::Clock::now() + std::chrono::milliseconds(at_ms - epoch_ms());
 }
 
 // Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
 // run at the same time, each its own stream: the outage waits for the slowest only.
 CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
+  std::optional<exec::Deadline> deadline;  // the outage's, while it lasts
   for (size_t i = 0; i < steps.size();) {
     if (command == "move" && steps[i].id == "cutover.check-target" && !journal.is_done(steps[i].id)) {
       auto next = converge(s, steps);
@@ -229,12 +337,18 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
       if (!journal.is_done(steps[k].id)) group.push_back(&steps[k]);
     i = group_end;
     if (group.empty()) continue;
-    if (exec::interrupted()) return failure(make_error("interrupted").with_code(ExitCode::interrupted), summarize(journal, s.state));
+    for (auto* step : group) maybe_fault(step->id, "before");
+    if (exec::interrupted()) return stopped_by_signal(s, steps);
+    if (!deadline && outage_open(journal))
+      if (auto at = outage_deadline(s)) deadline.emplace(*at);
+    if (deadline && journal.is_done("cutover.health")) deadline.reset();
     for (auto* step : group) {
       maybe_kill(step->id, "before");
       if (!s.ctx.json) s.ctx.say(step->title);
-      if (auto w = journal.append("begin", step->id, step->to_json()); !w) return failure(w.error());
+      if (auto w = journal.append("begin", step->id, step->to_json()); !w)
+        return outage_open(journal) ? roll_back(s, w.error(), step->id) : failure(w.error());
     }
+    for (auto* step : group) maybe_fault(step->id, "during");
     auto started = std::chrono::steady_clock::now();
     std::vector<Result<json>> results;
     if (group.size() == 1) {
@@ -248,12 +362,14 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
       s.ctx.parallel = false;
     }
     for (size_t k = 0; k < group.size(); ++k)
-      if (!results[k]) return step_failed(s, *group[k], results[k].error());
+      if (!results[k]) return step_failed(s, steps, *group[k], results[k].error());
     for (size_t k = 0; k < group.size(); ++k) {
       json data = *results[k];
       data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      if (auto w = journal.append("done", group[k]->id, data); !w) return failure(w.error());
+      if (auto w = journal.append("done", group[k]->id, data); !w)
+        return outage_open(journal) ? roll_back(s, w.error(), group[k]->id) : failure(w.error());
       maybe_kill(group[k]->id, "after");
+      maybe_fault(group[k]->id, "after");
     }
   }
   if (command == "move" || command == "cutover") (void)journal.append("finished", "");
@@ -313,10 +429,21 @@ CommandOutcome status_output(Session& s) {
   }
   std::string phase = st.aborted ? "aborted" : st.finished ? "finished" : st.switched ? "switched" : st.prepared ? "prepared" : "preparing";
   report["state"] = phase;
+  std::string serving = serving_host(st);
+  report["serving"] = serving;
+  report["rollback_pending"] = st.rollback_pending;
   report["sync_rounds"] = st.rounds_done;
   report["last_common_snapshot"] = st.last_snapshot;
   std::string text = fmt::format("move {} of '{}' from {} to {}: {}\n", st.move_id, st.request.instance, st.request.source,
                                  st.request.target, phase);
+  if (serving == "unknown")
+    text += "serving host unknown: a rollback could not finish (" + st.rollback_error + "); neither host is known to be the "
+            "only one running it. Run the same command again once both hosts answer: it finishes the rollback\n";
+  else if (serving == "none")
+    text += "serving host: none: ferry was stopped in the outage; run the same command again (it carries on" +
+            std::string(st.rollback_pending ? " with the rollback" : "") + ") or `ferry abort`\n";
+  else
+    text += "serving host: " + serving + " (" + (serving == "target" ? st.request.target : st.request.source) + ")\n";
   if (st.open_plan) {
     json pending = json::array();
     for (auto& step : pending_steps(*s.journal, *st.open_plan)) pending.push_back(step.id);
@@ -417,9 +544,46 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     s.ctx.request = effective;
     return status_output(s);
   }
+  // A rerun of an open plan, or of a rollback that did not finish, is that move: the journaled
+  // request rules it (what the command line leaves out comes from the journal; what it changes
+  // is refused).
+  const std::string open_name = command == MoveCommand::move ? "move" : command == MoveCommand::cutover ? "cutover"
+                                : command == MoveCommand::sync ? "sync" : command == MoveCommand::prepare ? "prepare"
+                                : command == MoveCommand::trial ? "try" : "";
+  bool continues_plan = s.state.open_plan && s.state.plan_request && !open_name.empty() && s.state.open_command == open_name;
+  bool request_changed = false;
+  if ((continues_plan || s.state.rollback_pending) && s.state.plan_request && command != MoveCommand::plan) {
+    bool strict = s.state.outage_begun || s.state.rollback_pending;  // before the outage, new values apply
+    auto merged = continue_request(*s.state.plan_request, request, strict);
+    if (!merged) return failure(merged.error());
+    // Mid-outage the plan stays as it is (options of one run apply to this run only).
+    request_changed = !strict && merged->to_json() != s.state.plan_request->to_json();
+    if (request_changed) s.ctx.say("options changed since this move's plan was made (before its outage): the new values apply");
+    s.ctx.request = effective = *merged;
+  }
   if (auto d = discover(s.ctx); !d) return failure(d.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
+  // The journal says the source was stopped for the outage, yet it runs again (a rollback the journal could not
+  // record, or someone started it by hand): carrying the outage on would start a second copy.
+  if (continues_plan && mutating && s.journal->is_done("cutover.stop-source") && !s.state.switched &&
+      !s.state.rollback_pending && s.journal->facts().value("source_was_running", false) &&
+      s.ctx.discovery.instance.status == "Running") {
+    (void)s.journal->append("reset", "cutover.");
+    (void)s.journal->append("fact", "", {{"stop_requested_ms", nullptr}});
+    (void)s.journal->append("rolled_back", "", {{"reason", "the source was found running again in the outage"}});
+    return failure(make_error("'" + request.instance + "' runs on " + s.ctx.source.name() +
+                              " although the journal says its outage began")
+                       .with_hint("ferry takes the outage as undone and did not touch either host; run the same command "
+                                  "again to cut over afresh")
+                       .with_code(ExitCode::rolled_back));
+  }
+  if (s.state.rollback_pending && mutating) {
+    s.ctx.say("a rollback of this move did not finish" +
+              (s.state.rollback_error.empty() ? std::string(" (ferry was stopped in it)") : " (" + s.state.rollback_error + ")") +
+              "; carrying it on first");
+    return roll_back(s, make_error("a rollback begun earlier had not finished"), "");
+  }
   if (command == MoveCommand::finish) return finish_move(s);
 
   bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
@@ -474,7 +638,9 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     default: break;
   }
   // A rerun of the same command continues the plan it journaled.
-  if (continuing && s.state.open_plan && s.state.open_command == name && command != MoveCommand::plan) steps = *s.state.open_plan;
+  // (Options changed before the outage: a new plan for them, e.g. crash mode's end of the source.)
+  if (continuing && s.state.open_plan && s.state.open_command == name && command != MoveCommand::plan && !request_changed)
+    steps = *s.state.open_plan;
   else if (continuing && s.state.open_plan && command == MoveCommand::plan) steps = *s.state.open_plan;
   if (command == MoveCommand::plan || settings.dry_run) return plan_output(s, steps, true);
 
@@ -498,10 +664,11 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     in.prepared = false;
     steps = command == MoveCommand::prepare ? prepare_steps(in) : move_plan(in);
   }
-  if (!(s.state.open_plan && s.state.open_command == name)) {
+  if (!(s.state.open_plan && s.state.open_command == name) || request_changed) {  // journaled with the request it follows
     json js = json::array();
     for (auto& st : steps) js.push_back(st.to_json());
-    if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}}); !w) return failure(w.error());
+    if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}, {"request", s.ctx.request.to_json()}}); !w)
+      return failure(w.error());
   }
   if (!preflight_done.is_null()) {
     maybe_kill("preflight", "before");

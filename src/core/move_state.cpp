@@ -15,9 +15,23 @@ MoveState read_move_state(const Journal& journal) {
       for (auto& j : r.data.value("steps", nlohmann::json::array())) steps.push_back(Step::from_json(j));
       s.open_plan = steps;
       s.open_command = r.data.value("command", "");
+      if (r.data.contains("request")) s.plan_request = MoveRequest::from_json(r.data["request"]);
       for (auto& st : steps)
         if (!st.snapshot.empty()) s.next_sequence = std::max(s.next_sequence, snapshot_sequence(st.snapshot) + 1);
+    } else if (r.event == "begin" && r.step == "cutover.stop-source") {
+      s.outage_begun = true;
+    } else if (r.event == "begin" && r.step == "cutover.start-target") {
+      s.target_start_requested = true;
+    } else if (r.event == "rollback_begin") {
+      s.rollback_pending = true;
+      s.rollback_error.clear();
+    } else if (r.event == "rollback_failed") {
+      s.rollback_pending = true;
+      s.rollback_error = r.data.value("what", "the rollback failed");
     } else if (r.event == "rolled_back") {
+      s.rollback_pending = false;
+      s.rollback_error.clear();
+      s.outage_begun = s.target_start_requested = false;
       s.open_plan.reset();  // a retry takes fresh snapshots: the source ran again since
     } else if (r.event == "aborted") {
       s.aborted = true;
@@ -38,6 +52,7 @@ MoveState read_move_state(const Journal& journal) {
     if (r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate" && journal.is_done(r.step))
       s.last_snapshot = r.data.value("snapshot", s.last_snapshot);
   }
+  if (s.switched) s.outage_begun = false;
   // A move or cutover whose steps are all done is finished, even if ferry was killed before it
   // could say so.
   if (s.open_plan && pending_steps(journal, *s.open_plan).empty()) {
@@ -45,6 +60,13 @@ MoveState read_move_state(const Journal& journal) {
     s.open_plan.reset();
   }
   return s;
+}
+
+std::string serving_host(const MoveState& s) {
+  if (s.switched) return "target";
+  if (s.rollback_pending) return s.target_start_requested ? "unknown" : "none";
+  if (s.outage_begun) return "none";
+  return "source";
 }
 
 std::vector<Step> pending_steps(const Journal& journal, const std::vector<Step>& plan) {

@@ -24,7 +24,19 @@ struct MoveState {
   std::string last_snapshot;  // newest ferry snapshot both sides have
   std::optional<std::vector<Step>> open_plan;  // a journaled plan with steps still to do
   std::string open_command;
+  std::optional<MoveRequest> plan_request;     // the request the open plan was made for
+  // A rollback began and did not complete (ferry killed in it, or it failed): a rerun carries it
+  // on before anything else.
+  bool rollback_pending = false;
+  std::string rollback_error;                  // why the last attempt failed ("" if it did not)
+  bool outage_begun = false;                   // the stop was asked for, and no rollback undid it
+  bool target_start_requested = false;         // ... and the target's start too
 };
+
+// Which host serves the instance, as far as the journal knows: "source", "target", "none" (ferry
+// was stopped in the outage: the same command carries on) or "unknown" (a rollback could not
+// finish: neither host is known to be the only one running it).
+std::string serving_host(const MoveState& state);
 
 MoveState read_move_state(const Journal& journal);
 

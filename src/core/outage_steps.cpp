@@ -153,6 +153,10 @@ Result<json> do_health(MoveContext& ctx, Journal& journal) {
   out["health_seconds"] = health_s;
   out["healthy_ms"] = now;
   out["downtime_seconds"] = (now - requested) / 1000.0;
+  // The target serves from here on: the source says where it went right away, not only in the
+  // last step (mark-source sets it again).
+  if (auto marked = ctx.source_manager->set_config(instance_name(ctx), "user.ferry.moved-to", ctx.request.target); !marked)
+    out["moved_to_not_set"] = marked.error().what;
   return out;
 }
 

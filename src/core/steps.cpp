@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <set>
+#include <thread>
 
+#include "core/move_state.hpp"
 #include "core/outage_steps.hpp"
 #include "core/preflight.hpp"
+#include "exec/interrupt.hpp"
 #include "exec/remote_lock.hpp"
 #include "exec/shell_quote.hpp"
 #include "exec/stream.hpp"
@@ -154,6 +157,13 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
   // ends waiting): the outage has only to say go. Each falls back to the usual way.
   auto facts = journal.facts();
   bool was_running = facts.value("source_was_running", true);
+  auto& name = instance_name(ctx);
+  // Before the target can be asked to start, nothing may start the source by itself (a reboot of
+  // its host, a failed later step): its autostart goes off now, and a rollback restores it.
+  if (!facts.value("source_autostart_off", false)) {
+    FERRY_TRY(ctx.source_manager->set_config(name, "boot.autostart", "false"));
+    FERRY_TRY(journal.append("fact", "", {{"source_autostart_off", true}}));
+  }
   if (was_running) {
     if (ctx.request.crash()) ctx.source_manager->arm_freeze(instance_name(ctx));
     ctx.target_manager->arm_start(instance_name(ctx));
@@ -171,7 +181,6 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
   if (facts.value("stop_requested_ms", json()).is_null())  // not on a rerun of this attempt
     FERRY_TRY(journal.append("fact", "", {{"stop_requested_ms", requested}}));
   auto& sm = *ctx.source_manager;
-  auto& name = instance_name(ctx);
   auto status_now = [&]() -> std::string {
     auto inst = sm.instance(name);
     return inst && *inst ? (*inst)->status : "";
@@ -332,6 +341,9 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
       // First, the outage's commands made ready (sessions up, waiting for "go").
       std::vector<std::string> out;
       bool running = ctx.discovery.instance.running();
+      // Before anything can start the target copy, nothing may start the source by itself.
+      out.push_back(on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}) +
+                    "  (restored by a rollback)");
       if (!running) out.push_back("(" + name + " is stopped on " + ctx.source.name() + ": nothing to stop, and it is not started on " +
                                   ctx.target.name() + ")");
       if (running && !ctx.target.is_local())
@@ -381,19 +393,52 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
   return {};
 }
 
+namespace {
+
+// The target's copy as its manager reports it, asked again (1 s apart) until it answers or the
+// deadline in force passes: a daemon that restarts answers again within seconds.
+Result<std::optional<instance::InstanceInfo>> target_copy_patiently(MoveContext& ctx, const std::string& name) {
+  for (int attempt = 0;; ++attempt) {
+    auto target = ctx.target_manager->instance(name);
+    if (target || attempt >= 30 || exec::deadline_passed()) return target;
+    ctx.say("the target does not answer (" + target.error().what + "); asking again");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+}  // namespace
+
 Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   std::string done;
   auto& name = ctx.discovery.instance.name;
-  auto target = ctx.target_manager->instance(name);
-  if (target && *target && (*target)->running()) {
-    FERRY_TRY(ctx.target_manager->stop(name, ctx.request.stop_timeout, true));
+  auto state = read_move_state(journal);
+  // At most one copy runs: the source runs again only once the target copy is known stopped, or
+  // was never asked to start.
+  auto target = target_copy_patiently(ctx, name);
+  if (!target) {
+    if (state.target_start_requested)
+      return fail(make_error("the target copy's state is unknown: " + ctx.target.name() + " does not answer, and ferry asked it to start",
+                             target.error().message())
+                      .on(ctx.target.name())
+                      .with_hint("the source stays stopped (a second running copy would be worse than the outage); once " +
+                                 ctx.target.name() + " answers, run the same command again to finish the rollback, or, "
+                                 "if the target copy serves, `ferry status` and the move's remaining steps"));
+    done += ctx.target.name() + " does not answer, but its copy was never asked to start; ";
+  } else if (*target && (*target)->running()) {
+    if (auto st = ctx.target_manager->stop(name, ctx.request.stop_timeout, true); !st)
+      return fail(make_error("cannot stop the target copy, so the source stays stopped", st.error().message())
+                      .on(ctx.target.name())
+                      .with_hint("stop it there (`" + ctx.target_manager->client() + " stop --force " + name +
+                                 "`), then run the same command again to finish the rollback"));
     done += "stopped the target copy; ";
   }
   // ferry's own start of the copy: the next increment may discard what it wrote.
-  if (target && *target && journal.is_done("prepare.import")) FERRY_TRY(record_target_fingerprint(ctx, journal));
+  if (target && *target && journal.is_done("prepare.import"))
+    if (!record_target_fingerprint(ctx, journal)) done += "(its fingerprint was not recorded) ";
   auto source = ctx.source_manager->instance(name);
   if (!source) return Unexpected{source.error()};
-  bool was_running = journal.facts().value("source_was_running", false);
+  auto facts = journal.facts();
+  bool was_running = facts.value("source_was_running", false);
   bool killed = journal.is_done("cutover.end-source") || journal.last("begin").value_or(JournalRecord{}).step == "cutover.end-source";
   if (*source && was_running && killed && (*source)->running()) {
     FERRY_TRY(ctx.source_manager->stop(name, ctx.request.stop_timeout, true));  // its tasks were killed
@@ -407,6 +452,14 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
     done += "started the instance on the source again";
   } else {
     done += "the source instance was left as it was (" + std::string(*source ? (*source)->status : "missing") + ")";
+  }
+  // Its autostart, turned off before the outage, as it was.
+  if (*source && facts.value("source_autostart_off", false)) {
+    auto original = facts.value("source_autostart", json(nullptr));
+    auto restored = original.is_string() ? ctx.source_manager->set_config(name, "boot.autostart", original.get<std::string>())
+                                         : ctx.source_manager->unset_config(name, "boot.autostart");
+    if (!restored) done += "; its boot.autostart could not be restored (" + restored.error().what + ")";
+    else (void)journal.append("fact", "", {{"source_autostart_off", false}});
   }
   return done;
 }

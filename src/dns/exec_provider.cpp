@@ -42,6 +42,14 @@ Status ExecProvider::apply(const ChangeSet& change) {
   if (!run) return fail(run.error());
   const auto& r = *run;
   const std::string program = argv_.front();
+  if (r.interrupted) {
+    Error e = make_error(fmt::format("the DNS program {} was stopped (interrupted, or the outage's deadline passed)", program),
+                         tail_of(r.err));
+    e.command = target();
+    e.hint = "the change may or may not have been applied; run ferry dns status";
+    e.code = ExitCode::interrupted;
+    return fail(std::move(e));
+  }
   if (r.timed_out) {
     Error e = make_error(fmt::format("the DNS program {} did not finish within {:.0f} s and was killed", program, budget),
                          tail_of(r.err));

@@ -1,5 +1,7 @@
 #include "dns/hook_process.hpp"
 
+#include "exec/interrupt.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -97,7 +99,11 @@ Result<HookResult> run_hook(const std::vector<std::string>& argv, const std::str
       result.timed_out = true;
       break;
     }
-    int n = ::poll(fds.data(), fds.size(), static_cast<int>(left));
+    if (exec::interrupted() || exec::deadline_passed()) {
+      result.interrupted = true;
+      break;
+    }
+    int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left, 100)));
     if (n < 0 && errno == EINTR) continue;
     for (const auto& p : fds) {
       if (!p.revents) continue;
@@ -121,7 +127,7 @@ Result<HookResult> run_hook(const std::vector<std::string>& argv, const std::str
   int status = 0;
   bool killed = false;
   while (true) {
-    if (result.timed_out && !killed) {
+    if ((result.timed_out || result.interrupted) && !killed) {
       ::kill(-pid, SIGKILL);
       killed = true;
     }
@@ -129,7 +135,9 @@ Result<HookResult> run_hook(const std::vector<std::string>& argv, const std::str
     if (w == pid) break;
     if (w < 0 && errno != EINTR) break;
     if (w == 0) {
-      if (Clock::now() >= deadline) {
+      if (exec::interrupted() || exec::deadline_passed()) {
+        result.interrupted = true;
+      } else if (Clock::now() >= deadline) {
         result.timed_out = true;
       } else {
         ::usleep(10000);

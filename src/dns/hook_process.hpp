@@ -13,6 +13,7 @@ struct HookResult {
   int exit_code = -1;  // -1 if killed by a signal
   int signal = 0;
   bool timed_out = false;
+  bool interrupted = false;  // a signal or the outage's deadline stopped it (exec/interrupt.hpp)
   std::string out;
   std::string err;
 };

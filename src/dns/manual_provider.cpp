@@ -1,5 +1,7 @@
 #include "dns/manual_provider.hpp"
 
+#include "exec/interrupt.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -74,6 +76,9 @@ Status ManualProvider::apply(const ChangeSet& change) {
       last = current.error().what;
     }
     if (Clock::now() >= deadline) break;
+    if (exec::interrupted() || exec::deadline_passed())
+      return fail(make_error("interrupted while waiting for the manual change on " + primary_.to_string())
+                      .with_code(ExitCode::interrupted));
     std::this_thread::sleep_for(std::chrono::duration<double>(poll_interval_));
   }
   Error e = make_error(fmt::format("the manual change did not appear on {} within {:.0f} s", primary_.to_string(),

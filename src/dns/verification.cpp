@@ -1,5 +1,7 @@
 #include "dns/verification.hpp"
 
+#include "exec/interrupt.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -89,7 +91,7 @@ VerificationReport verify_on_servers(const std::vector<ServerAddress>& servers, 
     }
     const auto next = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(options.poll_interval_seconds));
-    if (next >= deadline) return report;
+    if (next >= deadline || exec::interrupted()) return report;  // a signal ends the wait: not verified
     std::this_thread::sleep_until(next);
   }
 }

@@ -38,6 +38,10 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
   if (feeding && child.in().valid() && options.input.empty() && !options.stdin_from_pipe) child.in().reset();
   std::string out_pending, err_pending;
   bool killed = false;
+  // Its own timeout, or the deadline in force (the outage's, a rollback's), whichever comes first.
+  auto limit_passed = [&] {
+    return (options.timeout.count() > 0 && Clock::now() - started > options.timeout) || deadline_passed();
+  };
   while (child.out().valid() || child.err().valid() || (feeding && child.in().valid())) {
     pollfd fds[3];
     int n = 0;
@@ -52,7 +56,8 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
       child.signal_group(SIGTERM);
       killed = true;
     }
-    if (!killed && options.timeout.count() > 0 && Clock::now() - started > options.timeout) {
+    report_status_if_asked();
+    if (!killed && limit_passed()) {
       result.timed_out = true;
       child.signal_group(SIGKILL);
       killed = true;
@@ -87,7 +92,8 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
   if (!err_pending.empty() && options.on_stderr_line) options.on_stderr_line(err_pending);
   // Pipes closed; the child may still run (it closed them itself). Wait, honouring limits.
   while (!child.poll_exit()) {
-    if (interrupted() || (options.timeout.count() > 0 && Clock::now() - started > options.timeout)) {
+    report_status_if_asked();
+    if (interrupted() || limit_passed()) {
       result.interrupted = result.interrupted || interrupted();
       result.timed_out = !result.interrupted;
       child.terminate(1000);

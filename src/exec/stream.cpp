@@ -60,8 +60,9 @@ Result<StreamResult> run_local(const std::vector<std::vector<std::string>>& stag
     open = !fds.empty();
     if (!open) break;
     ::poll(fds.data(), fds.size(), 200);
-    if (interrupted() && !result.interrupted) {
-      result.interrupted = true;
+    report_status_if_asked();
+    if ((interrupted() || deadline_passed()) && !result.interrupted) {
+      result.interrupted = true;  // a deadline ends it the same way: the stream resumes, or is sent again
       for (auto& c : children) c.signal_group(SIGTERM);
     }
     for (size_t k = 0; k < fds.size(); ++k) {

@@ -1,5 +1,7 @@
 #include "health/health_check.hpp"
 
+#include "exec/interrupt.hpp"
+
 #include <curl/curl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -121,6 +123,11 @@ Result<double> wait_until_healthy(const HealthCheck& check, double timeout_s, do
     auto r = probe_once(check, std::clamp(left, 0.2, 2.0));
     if (r) return elapsed();
     last = r.error();
+    // A signal or the outage's deadline ends the wait at once: the rollback must not wait for it.
+    if (exec::interrupted())
+      return Unexpected{make_error("the health check was interrupted", last.what).with_code(ExitCode::interrupted)};
+    if (exec::deadline_passed())
+      return Unexpected{make_error(fmt::format("the outage's deadline passed after {:.0f} s of health checks", elapsed()), last.what)};
     if (elapsed() + interval_s >= timeout_s) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(interval_s));
   }

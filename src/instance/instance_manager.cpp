@@ -1,5 +1,7 @@
 #include "instance/instance_manager.hpp"
 
+#include "exec/interrupt.hpp"
+
 #include <thread>
 
 namespace ferry::instance {
@@ -160,7 +162,8 @@ Status InstanceManager::run_client(std::vector<std::string> args, const exec::Ru
   for (int attempt = 0;; ++attempt) {
     auto out = host_.run(args, options);
     if (out) return {};
-    if (attempt >= 120 || !changed_meanwhile(out.error().detail)) return Unexpected{out.error()};
+    if (attempt >= 120 || !changed_meanwhile(out.error().detail) || exec::interrupted() || exec::deadline_passed())
+      return Unexpected{out.error()};
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
