@@ -48,21 +48,26 @@ void maybe_kill(const std::string& step, const char* when) {
   if (spec && std::string(spec) == step + ":" + when) ::kill(::getpid(), SIGKILL);
 }
 
-// Test hook: FERRY_TEST_FAULT=<step-id>:<before|during|after>:<SIGINT|SIGTERM|SIGKILL> sends
-// ferry that signal right before the step's first record, right after it began (while it runs)
-// or right after its last record (the fault tests use it; "during" signals from a thread, so the
-// step is under way when the signal lands).
+// Test hook: FERRY_TEST_FAULT=<step-id>:<before|during|after>:<SIGINT|SIGTERM|SIGKILL>[@MS]
+// sends ferry that signal right before the step's first record, MS ms (default 300) after it
+// began (while it runs: from a thread, so the step is under way when the signal lands), or right
+// after its last record. The fault tests use it.
 void maybe_fault(const std::string& step, const char* when) {
   static const char* spec = std::getenv("FERRY_TEST_FAULT");
   if (!spec) return;
   std::string s = spec, prefix = step + ":" + when + ":";
   if (s.rfind(prefix, 0) != 0) return;
   std::string action = s.substr(prefix.size());
+  int delay_ms = 300;
+  if (auto at = action.find('@'); at != std::string::npos) {
+    delay_ms = std::atoi(action.c_str() + at + 1);
+    action.resize(at);
+  }
   int sig = action == "SIGINT" ? SIGINT : action == "SIGTERM" ? SIGTERM : action == "SIGKILL" ? SIGKILL : 0;
   if (sig == 0) return;
   if (std::string(when) == "during") {
-    std::thread([sig] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::thread([sig, delay_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
       ::kill(::getpid(), sig);
     }).detach();
   } else {
@@ -564,8 +569,8 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   if (auto d = discover(s.ctx); !d) return failure(d.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
-  // The journal says the source was stopped for the outage, yet it runs again (a rollback the journal could not
-  // record, or someone started it by hand): carrying the outage on would start a second copy.
+  // The journal says the source was stopped for the outage, yet it runs again (a rollback the
+  // journal could not record, or someone started it by hand): carrying on would start a second copy.
   if (continues_plan && mutating && s.journal->is_done("cutover.stop-source") && !s.state.switched &&
       !s.state.rollback_pending && s.journal->facts().value("source_was_running", false) &&
       s.ctx.discovery.instance.status == "Running") {

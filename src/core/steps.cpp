@@ -161,8 +161,10 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
   // Before the target can be asked to start, nothing may start the source by itself (a reboot of
   // its host, a failed later step): its autostart goes off now, and a rollback restores it.
   if (!facts.value("source_autostart_off", false)) {
+    auto& config = ctx.discovery.instance.config;
+    FERRY_TRY(journal.append("fact", "", {{"source_autostart_off", true},
+                                          {"source_autostart_at_stop", config.value("boot.autostart", json(nullptr))}}));
     FERRY_TRY(ctx.source_manager->set_config(name, "boot.autostart", "false"));
-    FERRY_TRY(journal.append("fact", "", {{"source_autostart_off", true}}));
   }
   if (was_running) {
     if (ctx.request.crash()) ctx.source_manager->arm_freeze(instance_name(ctx));
@@ -455,7 +457,7 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   }
   // Its autostart, turned off before the outage, as it was.
   if (*source && facts.value("source_autostart_off", false)) {
-    auto original = facts.value("source_autostart", json(nullptr));
+    auto original = facts.value("source_autostart_at_stop", json(nullptr));
     auto restored = original.is_string() ? ctx.source_manager->set_config(name, "boot.autostart", original.get<std::string>())
                                          : ctx.source_manager->unset_config(name, "boot.autostart");
     if (!restored) done += "; its boot.autostart could not be restored (" + restored.error().what + ")";

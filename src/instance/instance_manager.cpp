@@ -18,6 +18,19 @@ InstanceManager::InstanceManager(exec::Host host, ManagerKind kind, std::string 
     : host_(std::move(host)), kind_(kind), client_(kind == ManagerKind::lxd ? "lxc" : "incus"),
       project_(std::move(project)) {}
 
+namespace {
+// A daemon that hangs must not hang ferry: every manager command has a limit (a deadline in
+// force, the outage's, comes first). A recover scan of a large pool may take longer.
+exec::RunOptions bounded(std::chrono::seconds limit = std::chrono::seconds(120)) {
+  exec::RunOptions options;
+  options.timeout = limit;
+  return options;
+}
+std::chrono::seconds limit_for(const std::string& path) {
+  return std::chrono::seconds(path.rfind("/internal/recover", 0) == 0 ? 600 : 120);
+}
+}  // namespace
+
 std::string InstanceManager::with_project(const std::string& path) const {
   if (project_ == "default") return path;
   return path + (path.find('?') == std::string::npos ? "?" : "&") + "project=" + project_;
@@ -36,7 +49,7 @@ std::vector<std::string> InstanceManager::query_argv(const std::string& path, co
 
 Result<nlohmann::json> InstanceManager::query(const std::string& path, const std::string& method,
                                               const std::string& body) const {
-  auto out = host_.run(query_argv(path, method, body));
+  auto out = host_.run(query_argv(path, method, body), bounded(limit_for(path)));
   if (!out) return Unexpected{out.error()};
   if (out->find_first_not_of(" \n") == std::string::npos) return nlohmann::json(nullptr);
   auto parsed = nlohmann::json::parse(*out, nullptr, false);
@@ -46,9 +59,9 @@ Result<nlohmann::json> InstanceManager::query(const std::string& path, const std
 }
 
 Result<std::optional<nlohmann::json>> InstanceManager::query_optional(const std::string& path) const {
-  auto done = host_.run_raw(query_argv(path));
+  auto done = host_.run_raw(query_argv(path), bounded());
   if (!done) return Unexpected{done.error()};
-  if (!done->status.ok()) {
+  if (!done->status.ok() || done->timed_out) {
     if (done->err.find("not found") != std::string::npos || done->err.find("Not Found") != std::string::npos)
       return std::optional<nlohmann::json>{};
     return fail(exec::command_error(host_, query_argv(path), *done));
@@ -59,7 +72,7 @@ Result<std::optional<nlohmann::json>> InstanceManager::query_optional(const std:
 }
 
 Result<bool> InstanceManager::available() const {
-  auto done = host_.run_raw({client_, "query", "/1.0"});
+  auto done = host_.run_raw({client_, "query", "/1.0"}, bounded());
   if (!done) return Unexpected{done.error()};
   if (!host_.is_local() && done->status.code == 255) return fail(exec::command_error(host_, {client_, "query", "/1.0"}, *done));
   return done->status.ok();
@@ -146,8 +159,10 @@ std::vector<std::string> InstanceManager::client_argv(std::vector<std::string> a
 
 void InstanceManager::arm(const std::vector<std::string>& args) const { armed_->arm(host_, client_argv(args)); }
 
-Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& options) const {
+Status InstanceManager::run_client(std::vector<std::string> args, const exec::RunOptions& given) const {
   args = client_argv(std::move(args));
+  exec::RunOptions options = given;
+  if (options.timeout.count() == 0) options.timeout = bounded().timeout;
   if (auto armed = armed_->take(args)) {
     // Failed (refused, or the session dropped): the usual way below, which knows the refusals
     // worth another try and says what went wrong.

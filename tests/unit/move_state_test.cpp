@@ -8,6 +8,19 @@
 namespace ferry::core {
 namespace {
 
+MoveRequest journaled() {
+  MoveRequest r;
+  r.instance = "web";
+  r.source = "alpha";
+  r.target = "beta";
+  r.mode = ConsistencyMode::crash;
+  r.health = "http://web/health";
+  r.target_address = "198.18.0.3";
+  r.dns_file = "/etc/ferry/web.toml";
+  r.bwlimit = "20M";
+  return r;
+}
+
 struct MoveStateTest : ::testing::Test {
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("ferry-move-state-" + std::to_string(::getpid()));
@@ -17,12 +30,7 @@ struct MoveStateTest : ::testing::Test {
     auto j = Journal::open((dir / "journal.jsonl").string());
     ASSERT_TRUE(j);
     journal.emplace(std::move(*j));
-    MoveRequest r;
-    r.instance = "web";
-    r.source = "alpha";
-    r.target = "beta";
-    r.mode = ConsistencyMode::crash;
-    r.health = "tcp:80";
+    MoveRequest r = journaled();
     ASSERT_TRUE(journal->append("start", "", {{"move_id", "1"}, {"request", r.to_json()}}));
     ASSERT_TRUE(journal->append("done", "prepare.import"));
     nlohmann::json steps = nlohmann::json::array();
@@ -32,6 +40,10 @@ struct MoveStateTest : ::testing::Test {
     ASSERT_TRUE(journal->append("plan", "", {{"command", "cutover"}, {"steps", steps}, {"request", r.to_json()}}));
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
+  // Journal records, each an event and its step.
+  void record(std::initializer_list<std::pair<const char*, const char*>> events) {
+    for (auto& [event, step] : events) ASSERT_TRUE(journal->append(event, step));
+  }
 };
 
 TEST_F(MoveStateTest, BeforeTheStopTheSourceServes) {
@@ -49,9 +61,7 @@ TEST_F(MoveStateTest, KilledInTheOutageNobodyServesUntilTheRerun) {
 // A failed rollback used to be journaled as a done one ("reset", "rolled_back"): the rerun then
 // found the source stopped and went on to "done" with the service down on both hosts.
 TEST_F(MoveStateTest, AFailedRollbackStaysPendingAndTheServingHostIsUnknown) {
-  ASSERT_TRUE(journal->append("begin", "cutover.stop-source"));
-  ASSERT_TRUE(journal->append("done", "cutover.stop-source"));
-  ASSERT_TRUE(journal->append("begin", "cutover.start-target"));
+  record({{"begin", "cutover.stop-source"}, {"done", "cutover.stop-source"}, {"begin", "cutover.start-target"}});
   ASSERT_TRUE(journal->append("failed", "cutover.start-target", {{"what", "timed out"}}));
   ASSERT_TRUE(journal->append("rollback_begin", "", {{"reason", "timed out"}}));
   ASSERT_TRUE(journal->append("rollback_failed", "", {{"what", "beta does not answer"}}));
@@ -62,9 +72,7 @@ TEST_F(MoveStateTest, AFailedRollbackStaysPendingAndTheServingHostIsUnknown) {
   EXPECT_TRUE(st.open_plan.has_value());
   EXPECT_FALSE(st.finished);
 
-  ASSERT_TRUE(journal->append("rollback_begin", ""));
-  ASSERT_TRUE(journal->append("reset", "cutover."));
-  ASSERT_TRUE(journal->append("rolled_back", ""));
+  record({{"rollback_begin", ""}, {"reset", "cutover."}, {"rolled_back", ""}});
   st = read_move_state(*journal);
   EXPECT_FALSE(st.rollback_pending);
   EXPECT_EQ(serving_host(st), "source");
@@ -72,31 +80,16 @@ TEST_F(MoveStateTest, AFailedRollbackStaysPendingAndTheServingHostIsUnknown) {
 }
 
 TEST_F(MoveStateTest, ARollbackKilledBeforeTheTargetWasAskedToStartLeavesNoneServing) {
-  ASSERT_TRUE(journal->append("begin", "cutover.stop-source"));
-  ASSERT_TRUE(journal->append("rollback_begin", ""));
+  record({{"begin", "cutover.stop-source"}, {"rollback_begin", ""}});
   EXPECT_EQ(serving_host(read_move_state(*journal)), "none");
 }
 
 TEST_F(MoveStateTest, AfterTheHealthGateTheTargetServes) {
-  ASSERT_TRUE(journal->append("begin", "cutover.stop-source"));
-  ASSERT_TRUE(journal->append("done", "cutover.stop-source"));
-  ASSERT_TRUE(journal->append("done", "cutover.start-target"));
-  ASSERT_TRUE(journal->append("done", "cutover.health"));
+  record({{"begin", "cutover.stop-source"}, {"done", "cutover.stop-source"}, {"done", "cutover.start-target"},
+          {"done", "cutover.health"}});
   EXPECT_EQ(serving_host(read_move_state(*journal)), "target");
 }
 
-MoveRequest journaled() {
-  MoveRequest r;
-  r.instance = "web";
-  r.source = "alpha";
-  r.target = "beta";
-  r.mode = ConsistencyMode::crash;
-  r.health = "http://web/health";
-  r.target_address = "198.18.0.3";
-  r.dns_file = "/etc/ferry/web.toml";
-  r.bwlimit = "20M";
-  return r;
-}
 
 // The crash-mode rerun without --mode crash used to run as clean: the frozen source was never
 // ended, and a `lxc start` there would have resumed a second live copy.

@@ -246,10 +246,21 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   sort_by_sequence(*sent);
   std::optional<std::string> parent = previous;
   bool target_has_snap = false;
+  std::vector<std::string> older_on_target;
   for (auto& s : *sent) {
     bool on_target = std::find(received->begin(), received->end(), s) != received->end();
     if (s == snap) { target_has_snap = on_target; break; }
-    if (on_target) parent = ferry_dir(v.source_path) + "/" + s;
+    if (on_target) older_on_target.push_back(s);
+  }
+  // The parent is the newest one the target received whole: a stream cut off (ferry stopped in
+  // it) leaves a subvolume without a received UUID, which `btrfs receive` cannot take as a parent.
+  for (auto it = older_on_target.rbegin(); it != older_on_target.rend(); ++it) {
+    auto whole = has_snapshot(*ctx.target, v, *it, true);
+    if (!whole) return Unexpected{whole.error()};
+    if (*whole) {
+      parent = ferry_dir(v.source_path) + "/" + *it;
+      break;
+    }
   }
   auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)},
                           v.role + " @" + snap, target_has_snap);
