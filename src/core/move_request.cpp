@@ -85,14 +85,14 @@ std::string shown(const nlohmann::json& v) {
 
 }  // namespace
 
-Result<MoveRequest> continue_request(const MoveRequest& journaled, const MoveRequest& rerun, bool strict) {
+Result<MoveRequest> continue_request(const MoveRequest& journaled, const MoveRequest& rerun) {
   nlohmann::json was = journaled.to_json(), now = rerun.to_json(), merged = now;
   std::string refused;
   for (auto& f : kRerunFields) {
     if (!rerun.given.count(f.option)) {
       merged[f.key] = was[f.key];
       if (std::string(f.key) == "max_downtime") merged["max_downtime_given"] = was["max_downtime_given"];
-    } else if (strict && !f.may_differ && now[f.key] != was[f.key]) {
+    } else if (!f.may_differ && now[f.key] != was[f.key]) {
       refused += std::string(refused.empty() ? "" : "; ") + f.option + ": " + shown(now[f.key]) +
                  " on this command line, " + shown(was[f.key]) + " in the journal";
     }

@@ -68,12 +68,12 @@ struct MoveRequest {
   }
 };
 
-// A rerun continues the journaled request: what its command line leaves out comes from the
-// journal. Once the outage began (strict), an option that changes what the half-done move is (its
-// mode, health gate, DNS, addresses, forwarding, hooks, budget) is refused with both values named;
-// before it, the new value applies. Options of one run (--bwlimit, --stop-timeout,
-// --discard-target-changes, --cutover-anyway...) may always differ.
-Result<MoveRequest> continue_request(const MoveRequest& journaled, const MoveRequest& rerun, bool strict = true);
+// A rerun that carries an outage on continues the journaled request: what its command line leaves
+// out comes from the journal, and an option that changes what the half-done move is (its mode,
+// health gate, DNS, addresses, forwarding, hooks, budget) is refused with both values named.
+// Options of one run (--bwlimit, --stop-timeout, --discard-target-changes, --cutover-anyway...)
+// may differ.
+Result<MoveRequest> continue_request(const MoveRequest& journaled, const MoveRequest& rerun);
 
 std::string to_string(ConsistencyMode mode);
 

@@ -549,22 +549,25 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     s.ctx.request = effective;
     return status_output(s);
   }
-  // A rerun of an open plan, or of a rollback that did not finish, is that move: the journaled
-  // request rules it (what the command line leaves out comes from the journal; what it changes
-  // is refused).
+  // A rerun of an open plan whose outage began, or of a rollback that did not finish, is that
+  // move: the journaled request rules it (what the command line leaves out comes from the
+  // journal; what it changes is refused).
   const std::string open_name = command == MoveCommand::move ? "move" : command == MoveCommand::cutover ? "cutover"
                                 : command == MoveCommand::sync ? "sync" : command == MoveCommand::prepare ? "prepare"
                                 : command == MoveCommand::trial ? "try" : "";
   bool continues_plan = s.state.open_plan && s.state.plan_request && !open_name.empty() && s.state.open_command == open_name;
+  // Before the outage the command line rules (a plan for other options is made anew, e.g. crash
+  // mode's end of the source); once the outage began, the journaled request does.
   bool request_changed = false;
   if ((continues_plan || s.state.rollback_pending) && s.state.plan_request && command != MoveCommand::plan) {
-    bool strict = s.state.outage_begun || s.state.rollback_pending;  // before the outage, new values apply
-    auto merged = continue_request(*s.state.plan_request, request, strict);
-    if (!merged) return failure(merged.error());
-    // Mid-outage the plan stays as it is (options of one run apply to this run only).
-    request_changed = !strict && merged->to_json() != s.state.plan_request->to_json();
-    if (request_changed) s.ctx.say("options changed since this move's plan was made (before its outage): the new values apply");
-    s.ctx.request = effective = *merged;
+    if (s.state.outage_begun || s.state.rollback_pending) {
+      auto merged = continue_request(*s.state.plan_request, request);
+      if (!merged) return failure(merged.error());
+      s.ctx.request = effective = *merged;
+    } else {
+      request_changed = request.to_json() != s.state.plan_request->to_json();
+      if (request_changed) s.ctx.say("the options differ from this move's plan (made before its outage): a new plan for them");
+    }
   }
   if (auto d = discover(s.ctx); !d) return failure(d.error());
 
