@@ -221,13 +221,19 @@ bool outage_open(const Journal& journal) {
   return st.outage_begun && !st.switched;
 }
 
+// What ferry still does after a failure or a signal (a rollback, securing a switch) has a
+// deadline of its own: a forced stop of one copy, a start of the other, and room for retries.
+exec::Clock::time_point cleanup_deadline(const Session& s) {
+  return exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90);
+}
+
 // Back to the source: shielded from the signal that may have caused it, under a deadline of its
 // own, journaled as begun, then done or failed. A failed rollback is never reported as done: the
 // rerun carries it on.
 CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
   auto& journal = *s.journal;
   exec::InterruptShield shield;
-  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90));
+  exec::Deadline deadline(cleanup_deadline(s));
   exec::set_status_reporter([&s] {
     s.ctx.say("ferry is rolling back to " + s.ctx.source.name() + " (the source is started again once the target copy is "
               "known stopped); wait for it, or see `ferry status` afterwards");
@@ -260,7 +266,7 @@ CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
 // frozen source's tasks and marks the source, so that it cannot come back by accident.
 void secure_the_switch(Session& s, const std::vector<Step>& steps) {
   exec::InterruptShield shield;
-  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90));
+  exec::Deadline deadline(cleanup_deadline(s));
   for (auto& step : steps) {
     if ((step.kind != StepKind::end_source && step.kind != StepKind::mark_source) || s.journal->is_done(step.id)) continue;
     s.ctx.say(step.title + " (the target serves; securing the switch before ferry stops)");

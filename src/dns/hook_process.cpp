@@ -99,7 +99,7 @@ Result<HookResult> run_hook(const std::vector<std::string>& argv, const std::str
       result.timed_out = true;
       break;
     }
-    if (exec::interrupted() || exec::deadline_passed()) {
+    if (exec::should_stop_waiting()) {
       result.interrupted = true;
       break;
     }
@@ -135,7 +135,7 @@ Result<HookResult> run_hook(const std::vector<std::string>& argv, const std::str
     if (w == pid) break;
     if (w < 0 && errno != EINTR) break;
     if (w == 0) {
-      if (exec::interrupted() || exec::deadline_passed()) {
+      if (exec::should_stop_waiting()) {
         result.interrupted = true;
       } else if (Clock::now() >= deadline) {
         result.timed_out = true;

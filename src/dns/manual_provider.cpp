@@ -76,7 +76,7 @@ Status ManualProvider::apply(const ChangeSet& change) {
       last = current.error().what;
     }
     if (Clock::now() >= deadline) break;
-    if (exec::interrupted() || exec::deadline_passed())
+    if (exec::should_stop_waiting())
       return fail(make_error("interrupted while waiting for the manual change on " + primary_.to_string())
                       .with_code(ExitCode::interrupted));
     std::this_thread::sleep_for(std::chrono::duration<double>(poll_interval_));

@@ -49,6 +49,8 @@ class Deadline {
 };
 std::optional<Clock::time_point> current_deadline();
 bool deadline_passed();
+// What every wait loop asks: stop now (a signal, or the deadline in force passed)?
+inline bool should_stop_waiting() { return interrupted() || deadline_passed(); }
 
 // Test-only: forget a signal (unit tests raise signals at themselves).
 void reset_interrupt_for_tests();

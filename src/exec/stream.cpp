@@ -61,7 +61,7 @@ Result<StreamResult> run_local(const std::vector<std::vector<std::string>>& stag
     if (!open) break;
     ::poll(fds.data(), fds.size(), 200);
     report_status_if_asked();
-    if ((interrupted() || deadline_passed()) && !result.interrupted) {
+    if (should_stop_waiting() && !result.interrupted) {
       result.interrupted = true;  // a deadline ends it the same way: the stream resumes, or is sent again
       for (auto& c : children) c.signal_group(SIGTERM);
     }

@@ -177,7 +177,7 @@ Status InstanceManager::run_client(std::vector<std::string> args, const exec::Ru
   for (int attempt = 0;; ++attempt) {
     auto out = host_.run(args, options);
     if (out) return {};
-    if (attempt >= 120 || !changed_meanwhile(out.error().detail) || exec::interrupted() || exec::deadline_passed())
+    if (attempt >= 120 || !changed_meanwhile(out.error().detail) || exec::should_stop_waiting())
       return Unexpected{out.error()};
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
