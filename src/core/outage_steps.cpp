@@ -97,6 +97,7 @@ Result<json> do_hook(MoveContext& ctx, const Step& step) {
   auto t0 = std::chrono::steady_clock::now();
   auto done = manager.exec_in(instance_name(ctx), {"sh", "-c", command}, ctx.request.hook_timeout);
   if (!done) return Unexpected{done.error()};
+  if (done->interrupted) return fail(exec::command_error(manager.host(), {"sh", "-c", command}, *done));  // exit 130
   std::string output = exec::tail_lines(done->out + done->err, 20);
   if (done->timed_out || !done->status.ok())
     return fail(make_error("the --" + step.role + " hook failed" +

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "exec/child.hpp"
+#include "exec/interrupt.hpp"
+#include "exec/remote_guard.hpp"
 #include "exec/shell_quote.hpp"
 
 namespace ferry::exec {
@@ -113,10 +115,34 @@ std::vector<std::string> Host::wrap(const std::vector<std::string>& argv, bool t
   return out;
 }
 
+namespace {
+
+// The remote end's deadline: this side's limit (the command's timeout, or the deadline in force)
+// and 5 s more, so that this side normally ends the command first and the guard only acts when
+// this side cannot (the link is cut, ferry is gone).
+std::chrono::seconds remote_deadline(const RunOptions& options) {
+  using std::chrono::seconds;
+  std::optional<seconds> limit;
+  if (options.timeout.count() > 0) limit = std::chrono::ceil<seconds>(options.timeout);
+  if (auto at = current_deadline()) {
+    auto left = std::max(seconds(1), std::chrono::ceil<seconds>(*at - Clock::now()));
+    limit = limit ? std::min(*limit, left) : left;
+  }
+  return limit ? *limit + seconds(5) : seconds(0);
+}
+
+}  // namespace
+
 Result<Completed> Host::run_raw(const std::vector<std::string>& argv, const RunOptions& options) const {
   FERRY_TRY(connect());
   if (state_->settings.verbose) std::cerr << "+ [" << name() << "] " << shell_join(argv) << "\n";
-  return run_command(wrap(argv), options);
+  if (is_local()) return run_command(argv, options);
+  GuardSettings guard;
+  guard.deadline = remote_deadline(options);
+  guard.end_on_hangup = options.input.empty() && !options.stdin_from_pipe && !options.until;
+  RunOptions guarded_options = options;
+  guarded_options.hold_stdin = guard.end_on_hangup;
+  return run_command(wrap(guarded(argv, guard)), guarded_options);
 }
 
 Result<std::string> Host::run(const std::vector<std::string>& argv, const RunOptions& options) const {

@@ -34,7 +34,8 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
   const auto started = Clock::now();
   size_t written = 0;
   if (child.in().valid()) ::fcntl(child.in().get(), F_SETFL, O_NONBLOCK);
-  const bool feeding = !options.until;  // waiting for a sign: stdin stays as it is
+  // Waiting for a sign, or holding stdin for a guard: stdin stays as it is.
+  const bool feeding = !options.until && !(options.hold_stdin && options.input.empty());
   if (feeding && child.in().valid() && options.input.empty() && !options.stdin_from_pipe) child.in().reset();
   std::string out_pending, err_pending;
   bool killed = false;
@@ -108,7 +109,7 @@ void pump_until_exit(Child& child, const RunOptions& options, Completed& result)
 Result<Completed> run_command(const std::vector<std::string>& argv, const RunOptions& options) {
   SpawnSpec spec;
   spec.argv = argv;
-  spec.in = (options.input.empty() && !options.stdin_from_pipe) ? Stdio{} : Stdio::make_pipe();
+  spec.in = (options.input.empty() && !options.stdin_from_pipe && !options.hold_stdin) ? Stdio{} : Stdio::make_pipe();
   auto child = Child::spawn(spec);
   if (!child) return Unexpected{child.error()};
   Completed result;

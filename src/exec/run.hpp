@@ -21,6 +21,9 @@ struct RunOptions {
   std::function<void(std::string_view)> on_stderr_line;  // called per line as it arrives
   std::function<void(std::string_view)> on_stdout_line;
   bool stdin_from_pipe = false;                          // true: stdin is a pipe even when input is empty
+  // Without input: stdin is a pipe held open, never written, until the child exits (a remote
+  // guard reads the other end of the session to learn that ferry went away).
+  bool hold_stdin = false;
   // Checked after each read: once true, pumping stops and the child is left running, its stdin
   // open and untouched (a child that says it is ready, then waits for its input).
   std::function<bool(const Completed&)> until;
