@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <fmt/core.h>
+
 #include "util/files.hpp"
 
 namespace ferry::core {
@@ -39,6 +41,21 @@ std::vector<JournalRecord> Journal::parse(const std::string& text) {
   return out;
 }
 
+Status Journal::check_version(const std::vector<JournalRecord>& records, const std::string& path) {
+  if (records.empty()) return {};
+  auto& first = records.front();
+  bool header = first.event == "journal" && first.data.is_object() && first.data.value("format", "") == "ferry-journal";
+  int version = header ? first.data.value("version", 0) : 0;
+  if (version == kJournalVersion) return {};
+  Error e = make_error(header ? fmt::format("the journal {} is of version {}; this ferry reads version {}", path, version, kJournalVersion)
+                              : fmt::format("the journal {} is of an older format (before version {})", path, kJournalVersion));
+  e.detail = "ferry does not guess at a journal it was not written to read: the state of a move could be misread";
+  e.hint = "finish or abort that move with the ferry that began it; or, once both hosts are as you want them, "
+           "move the journal aside (" + path + ") and run again";
+  e.code = ExitCode::usage;
+  return fail(e);
+}
+
 Result<Journal> Journal::open(const std::string& path) {
   Journal j;
   j.path_ = path;
@@ -49,8 +66,11 @@ Result<Journal> Journal::open(const std::string& path) {
   auto text = read_file(path);
   if (!text) return Unexpected{text.error()};
   j.records_ = parse(*text);
+  FERRY_TRY(check_version(j.records_, path));
   // A torn last line would glue onto the next record: end the file with a newline first.
   if (!text->empty() && text->back() != '\n') (void)!::write(j.fd_.get(), "\n", 1);
+  if (j.records_.empty())
+    FERRY_TRY(j.append("journal", "", {{"format", "ferry-journal"}, {"version", kJournalVersion}}));
   return j;
 }
 

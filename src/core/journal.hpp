@@ -1,6 +1,8 @@
 // The move's journal: an append-only file of JSON lines, each fsynced before ferry acts on it,
 // so that a ferry killed at any point and run again knows exactly which steps are done.
-// A torn last line (a kill in mid-write) is ignored.
+// A torn last line (a kill in mid-write) is ignored. Its first line says its format and version
+// (`{"event":"journal","data":{"format":"ferry-journal","version":1}}`); a journal of another
+// version, or of the unversioned format before it, is refused, never guessed at.
 #pragma once
 
 #include <optional>
@@ -22,12 +24,16 @@ struct JournalRecord {
   nlohmann::json data;
 };
 
+inline constexpr int kJournalVersion = 1;
+
 class Journal {
  public:
   // Opens (creating) the journal at path and reads what is there.
   static Result<Journal> open(const std::string& path);
   // Pure: the records a journal file holds (unit-tested with torn lines).
   static std::vector<JournalRecord> parse(const std::string& text);
+  // Pure: whether this ferry reads the journal these records are (an empty one: yes).
+  static Status check_version(const std::vector<JournalRecord>& records, const std::string& path);
 
   Status append(const std::string& event, const std::string& step, const nlohmann::json& data = {});
   const std::vector<JournalRecord>& records() const { return records_; }

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fmt/core.h>
 
+#include "core/dead_man.hpp"
 #include "core/journal.hpp"
 #include "core/move_context.hpp"
 #include "core/move_report.hpp"
@@ -310,6 +311,53 @@ CommandOutcome stopped_by_signal(Session& s, const std::vector<Step>& steps) {
   return failure(e, summarize(*s.journal, read_move_state(*s.journal)));
 }
 
+// The dead-man guards an outage of a source that ran: armed before the stop, and again (its
+// deadline moved) by a rerun that carries an outage on.
+bool wants_dead_man(const Session& s, const Step& step) {
+  if (step.id.rfind("cutover.", 0) != 0 || s.journal->is_done("cutover.health")) return false;
+  bool was_running = s.journal->facts().value("source_was_running", false);
+  if (step.kind == StepKind::stop_source) return was_running || s.ctx.discovery.instance.running();
+  return was_running && outage_open(*s.journal);
+}
+
+// Arms it; nullopt when the outage may go on, else how this run ends.
+std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
+  auto armed = arm_dead_man(s.ctx, s.state.move_id, dead_man_seconds(s.ctx.request));
+  if (!armed) {
+    Error e = armed.error();
+    if (outage_open(*s.journal)) return roll_back(s, e, step.id);
+    e.hint = "nothing was stopped and the source still serves; the dead-man needs sh, flock, setsid and GNU timeout on " +
+             s.ctx.source.name() + " and a writable /run";
+    return failure(e);
+  }
+  if (*armed == DeadManState::fired)
+    return roll_back(s, make_error("the dead-man on " + s.ctx.source.name() +
+                                   " brought the source back while ferry was gone (the outage outlasted its deadline)"),
+                     step.id);
+  if (auto w = s.journal->append("fact", "", {{"dead_man", "armed"}, {"dead_man_seconds", dead_man_seconds(s.ctx.request)}}); !w)
+    return outage_open(*s.journal) ? roll_back(s, w.error(), step.id) : failure(w.error());
+  return std::nullopt;
+}
+
+// Once the outage is over (the switch done, or the rollback), the dead-man goes: it could no
+// longer start a second copy (the target's start was recorded, or the source runs), but it
+// should not linger on the host.
+void settle_dead_man(Session& s) {
+  auto& journal = *s.journal;
+  if (journal.facts().value("dead_man", "") != "armed") return;
+  auto st = read_move_state(journal);
+  if ((st.outage_begun && !st.switched) || st.rollback_pending) return;  // it may still be needed
+  exec::InterruptShield shield;
+  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(60));
+  auto was = disarm_dead_man(s.ctx, st.move_id);
+  if (!was) {
+    s.ctx.say("note: the dead-man on " + s.ctx.source.name() + " was not disarmed (" + was.error().what +
+              "); it cannot start a second copy, and it ends by its deadline");
+    return;
+  }
+  (void)journal.append("fact", "", {{"dead_man", *was == DeadManState::fired ? "fired" : "disarmed"}});
+}
+
 // The outage's deadline, counted from the stop's request (or from the start of the rerun that
 // carries a killed outage on): past it, whatever runs is stopped and ferry rolls back (a hung
 // daemon must not keep the service down for as long as it hangs).
@@ -328,6 +376,7 @@ std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
 CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
   std::optional<exec::Deadline> deadline;  // the outage's, while it lasts
+  bool dead_man_armed = false;             // by this run
   for (size_t i = 0; i < steps.size();) {
     if (command == "move" && steps[i].id == "cutover.check-target" && !journal.is_done(steps[i].id)) {
       auto next = converge(s, steps);
@@ -353,6 +402,10 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
     if (!deadline && outage_open(journal))
       if (auto at = outage_deadline(s)) deadline.emplace(*at);
     if (deadline && journal.is_done("cutover.health")) deadline.reset();
+    if (!dead_man_armed && wants_dead_man(s, *group.front())) {
+      if (auto ended = arm_for_outage(s, *group.front())) return *ended;
+      dead_man_armed = true;
+    }
     for (auto* step : group) {
       maybe_kill(step->id, "before");
       if (!s.ctx.json) s.ctx.say(step->title);
@@ -550,6 +603,11 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   if (!session) return failure(session.error());
   auto& s = **session;
   MoveRequest effective = request;
+  // However this run ends (a SIGKILL aside), a dead-man no longer needed is disarmed.
+  struct SettleDeadMan {
+    Session* s;
+    ~SettleDeadMan() { if (s) settle_dead_man(*s); }
+  } settle{mutating ? &s : nullptr};
   if (command == MoveCommand::status) {
     if (s.state.started) effective = s.state.request;
     s.ctx.request = effective;

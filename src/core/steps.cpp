@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "core/dead_man.hpp"
 #include "core/move_state.hpp"
 #include "core/outage_steps.hpp"
 #include "core/preflight.hpp"
@@ -234,7 +235,19 @@ Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
   return json{{"config_reapplied", changed}};
 }
 
-Result<json> do_start_target(MoveContext& ctx) {
+Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
+  // The source host acknowledges first that the target starts: from then on its dead-man never
+  // brings the source back (a source that does not answer now means a rollback, not a start).
+  if (journal.facts().value("dead_man", "") == "armed") {
+    auto recorded = request_target_start(ctx, read_move_state(journal).move_id);
+    if (!recorded)
+      return fail(make_error("the target was not started: the source host did not acknowledge it", recorded.error().message())
+                      .on(ctx.source.name()));
+    if (*recorded == DeadManState::fired)
+      return fail(make_error("the target was not started: the dead-man on " + ctx.source.name() +
+                             " had already brought the source back (the outage outlasted its deadline)")
+                      .on(ctx.source.name()));
+  }
   // The outage's critical path: start at once; only a start that fails looks whether it runs.
   auto started = ctx.target_manager->start(instance_name(ctx));
   if (!started) {
@@ -285,7 +298,7 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
     case StepKind::check_target: return do_check_target(ctx, journal, step);
     case StepKind::stop_source: return do_stop_source(ctx, journal, step);
     case StepKind::apply_config: return do_apply_config(ctx, journal);
-    case StepKind::start_target: return do_start_target(ctx);
+    case StepKind::start_target: return do_start_target(ctx, journal);
     case StepKind::mark_source: return do_mark_source(ctx, journal);
     case StepKind::trial: return do_trial(ctx, journal);
     case StepKind::hook: return do_hook(ctx, step);

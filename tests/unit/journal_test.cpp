@@ -42,8 +42,43 @@ TEST(Journal, DoneStepsSurviveReopenAndResetsUndoThem) {
   auto again = Journal::open(path);  // the torn line did not swallow the records after it
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->is_done("cutover.stop-source"));
-  EXPECT_EQ(again->records().size(), 4u);
+  EXPECT_EQ(again->records().size(), 5u);  // the version header and four records
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ferry::core
+
+namespace ferry::core {
+namespace {
+
+TEST(JournalVersion, ANewJournalBeginsWithItsVersion) {
+  auto dir = std::filesystem::temp_directory_path() / ("ferry-journal-v-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto path = (dir / "journal.jsonl").string();
+  { ASSERT_TRUE(Journal::open(path)); }
+  auto j = Journal::open(path);
+  ASSERT_TRUE(j);
+  ASSERT_EQ(j->records().size(), 1u);
+  EXPECT_EQ(j->records()[0].event, "journal");
+  EXPECT_EQ(j->records()[0].data["version"], kJournalVersion);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(JournalVersion, AnUnversionedJournalIsRefused) {
+  auto recs = Journal::parse("{\"event\":\"start\",\"data\":{\"move_id\":\"x\"}}\n");
+  auto st = Journal::check_version(recs, "/s/journal.jsonl");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().what.find("older format"), std::string::npos);
+  EXPECT_EQ(st.error().code, ExitCode::usage);
+  EXPECT_FALSE(st.error().hint.empty());
+}
+
+TEST(JournalVersion, ANewerVersionIsRefusedAndNamed) {
+  auto recs = Journal::parse("{\"event\":\"journal\",\"data\":{\"format\":\"ferry-journal\",\"version\":2}}\n");
+  auto st = Journal::check_version(recs, "/s/journal.jsonl");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().what.find("version 2; this ferry reads version 1"), std::string::npos);
 }
 
 }  // namespace
