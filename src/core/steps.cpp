@@ -421,6 +421,17 @@ Result<std::optional<instance::InstanceInfo>> target_copy_patiently(MoveContext&
   }
 }
 
+// Until the target's daemon runs no operation on the copy (0.3 s apart, within the deadline in
+// force); a daemon that does not answer is left to target_copy_patiently.
+void wait_for_target_operations(MoveContext& ctx, const std::string& name) {
+  for (int attempt = 0; attempt < 400 && !exec::deadline_passed(); ++attempt) {
+    auto busy = ctx.target_manager->has_running_operation(name);
+    if (!busy || !*busy) return;
+    if (attempt == 0) ctx.say("the target's start is still under way there; waiting for it to end");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+}
+
 }  // namespace
 
 Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
@@ -428,7 +439,9 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   auto& name = ctx.discovery.instance.name;
   auto state = read_move_state(journal);
   // At most one copy runs: the source runs again only once the target copy is known stopped, or
-  // was never asked to start.
+  // was never asked to start. A start whose client a signal stopped goes on in the daemon: wait
+  // for it to end before asking whether the copy runs.
+  if (state.target_start_requested) wait_for_target_operations(ctx, name);
   auto target = target_copy_patiently(ctx, name);
   if (!target) {
     if (state.target_start_requested)

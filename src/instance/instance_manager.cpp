@@ -47,6 +47,22 @@ std::vector<std::string> InstanceManager::query_argv(const std::string& path, co
   return argv;
 }
 
+Result<bool> InstanceManager::has_running_operation(const std::string& name) const {
+  auto ops = query(with_project("/1.0/operations?recursion=1"));
+  if (!ops) return Unexpected{ops.error()};
+  const std::string path = "/1.0/instances/" + name;
+  for (const char* status : {"running", "pending"}) {
+    if (!ops->is_object() || !ops->contains(status) || !(*ops)[status].is_array()) continue;
+    for (auto& op : (*ops)[status]) {
+      auto resources = op.value("resources", nlohmann::json::object());
+      if (!resources.is_object() || !resources.contains("instances")) continue;
+      for (auto& r : resources["instances"])
+        if (r.is_string() && r.get<std::string>().substr(0, r.get<std::string>().find('?')) == path) return true;
+    }
+  }
+  return false;
+}
+
 Result<nlohmann::json> InstanceManager::query(const std::string& path, const std::string& method,
                                               const std::string& body) const {
   auto out = host_.run(query_argv(path, method, body), bounded(limit_for(path)));

@@ -40,6 +40,9 @@ class InstanceManager {
   // Where the manager mounts its pools (btrfs subvolumes live below <root>/<pool>/).
   Result<std::string> storage_root() const;
 
+  // Whether the daemon still runs an operation on the instance (a start whose client was
+  // stopped goes on in the daemon: its copy may be running a moment later).
+  Result<bool> has_running_operation(const std::string& name) const;
   Status start(const std::string& name) const;
   // Clean stop within timeout_s; force kills.
   Status stop(const std::string& name, int timeout_s, bool force) const;
