@@ -18,6 +18,7 @@
 #include "core/preflight.hpp"
 #include "core/steps.hpp"
 #include "exec/interrupt.hpp"
+#include "exec/run.hpp"
 #include "util/files.hpp"
 
 namespace ferry::core {
@@ -49,10 +50,11 @@ void maybe_kill(const std::string& step, const char* when) {
   if (spec && std::string(spec) == step + ":" + when) ::kill(::getpid(), SIGKILL);
 }
 
-// Test hook: FERRY_TEST_FAULT=<step-id>:<before|during|after>:<SIGINT|SIGTERM|SIGKILL>[@MS]
-// sends ferry that signal right before the step's first record, MS ms (default 300) after it
-// began (while it runs: from a thread, so the step is under way when the signal lands), or right
-// after its last record. The fault tests use it.
+// Test hook: FERRY_TEST_FAULT=<step-id>:<before|during|after>:<ACTION>[@MS], ACTION one of
+// SIGINT, SIGTERM, SIGKILL (sent to ferry) or exec:PATH (a program of the test's, run without a
+// shell or arguments, waited for: it cuts a link, stops a daemon, fills a disk). It acts right
+// before the step's first record, MS ms (default 300) after it began (from a thread, so the step
+// is under way meanwhile), or right after its last record. The fault tests use it.
 void maybe_fault(const std::string& step, const char* when) {
   static const char* spec = std::getenv("FERRY_TEST_FAULT");
   if (!spec) return;
@@ -60,19 +62,24 @@ void maybe_fault(const std::string& step, const char* when) {
   if (s.rfind(prefix, 0) != 0) return;
   std::string action = s.substr(prefix.size());
   int delay_ms = 300;
-  if (auto at = action.find('@'); at != std::string::npos) {
+  if (auto at = action.rfind('@'); at != std::string::npos) {
     delay_ms = std::atoi(action.c_str() + at + 1);
     action.resize(at);
   }
   int sig = action == "SIGINT" ? SIGINT : action == "SIGTERM" ? SIGTERM : action == "SIGKILL" ? SIGKILL : 0;
-  if (sig == 0) return;
+  std::string program = action.rfind("exec:", 0) == 0 ? action.substr(5) : "";
+  if (sig == 0 && program.empty()) return;
+  auto act = [sig, program] {
+    if (sig != 0) ::kill(::getpid(), sig);
+    else (void)exec::run_command({program});
+  };
   if (std::string(when) == "during") {
-    std::thread([sig, delay_ms] {
+    std::thread([act, delay_ms] {
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-      ::kill(::getpid(), sig);
+      act();
     }).detach();
   } else {
-    ::kill(::getpid(), sig);
+    act();
   }
 }
 
@@ -508,6 +515,14 @@ CommandOutcome status_output(Session& s) {
             std::string(st.rollback_pending ? " with the rollback" : "") + ") or `ferry abort`\n";
   else
     text += "serving host: " + serving + " (" + (serving == "target" ? st.request.target : st.request.source) + ")\n";
+  auto facts = s.journal->facts();
+  if (facts.contains("dead_man")) {
+    report["dead_man"] = facts["dead_man"];
+    if (facts["dead_man"] == "armed")
+      text += fmt::format("dead-man: armed on {} ({}): it brings the source back {} s after it was armed, unless the "
+                          "target's start was recorded there\n",
+                          st.request.source, dead_man_dir(st.move_id), facts.value("dead_man_seconds", 0));
+  }
   if (st.open_plan) {
     json pending = json::array();
     for (auto& step : pending_steps(*s.journal, *st.open_plan)) pending.push_back(step.id);

@@ -356,6 +356,10 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
       // First, the outage's commands made ready (sessions up, waiting for "go").
       std::vector<std::string> out;
       bool running = ctx.discovery.instance.running();
+      if (running)
+        out.push_back("[" + ctx.source.name() + "] arm the dead-man in " + dead_man_dir("<move id>") + ": it starts (or thaws) " +
+                      name + " there " + std::to_string(dead_man_seconds(ctx.request)) +
+                      " s later unless the target's start was recorded there first, or ferry disarmed it");
       // Before anything can start the target copy, nothing may start the source by itself.
       out.push_back(on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}) +
                     "  (restored by a rollback)");
@@ -397,7 +401,9 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
     case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
-    case StepKind::start_target: return {on(ctx.target, {tm.client(), "start", name})};
+    case StepKind::start_target:
+      return {"[" + ctx.source.name() + "] record \"target start requested\" for the dead-man (refused if it already fired: then a rollback)",
+              on(ctx.target, {tm.client(), "start", name})};
     case StepKind::mark_source:
       return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
               on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target}),

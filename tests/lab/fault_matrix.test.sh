@@ -58,12 +58,7 @@ run_case() {
 chain() {  # MANAGER MODE PORT
   manager=$1 mode=$2 port=$3 name=t-fm-$1-$2
   opts=(--no-forward --health "http://web.example:$port/health" --target-address "$BETA")
-  forget_ferry_copies "$name"
-  cleanup "forget_ferry_copies $name"
-  launch_workload "$manager" alpha "$name" --port "$port"
-  cleanup "'$LAB/workload' delete --manager $manager beta $name"
-  ferry prepare "$name" --from alpha --to beta --json >"$WORK/prepare.json" 2>"$WORK/prepare.err" ||
-    die "$manager $mode: ferry prepare failed: $(tail -5 "$WORK/prepare.err")"
+  prepared_workload "$manager" "$name" "$port"
   start_client "http://$ALPHA:$port"
   local step sig
   for step in "${before_gate[@]}"; do

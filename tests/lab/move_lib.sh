@@ -132,3 +132,16 @@ measure_stop_start() {
   answers_within "$4" 60 || die "$3 did not answer at $4 after its start"
   START_S=$(elapsed_since "$t0")
 }
+
+# prepared_workload MANAGER NAME PORT: the busybox service on alpha, nothing of an earlier run
+# left, and `ferry prepare` done for a move to beta (the fault tests' starting point; both
+# copies are deleted at exit). Not in $(...): the cleanup hooks must reach this shell.
+prepared_workload() {
+  local manager=$1 name=$2 port=$3
+  forget_ferry_copies "$name"
+  cleanup "forget_ferry_copies $name"
+  launch_workload "$manager" alpha "$name" --port "$port"
+  cleanup "'$LAB/workload' delete --manager $manager beta $name"
+  ferry prepare "$name" --from alpha --to beta --json >"$WORK/prepare.json" 2>"$WORK/prepare.err" ||
+    die "$manager: ferry prepare of $name failed: $(tail -5 "$WORK/prepare.err")"
+}

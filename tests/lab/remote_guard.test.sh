@@ -12,13 +12,7 @@
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 name=t-guard
-forget_ferry_copies $name
-cleanup "forget_ferry_copies $name"
-launch_workload lxd alpha $name --port 18095
-cleanup "'$LAB/workload' delete --manager lxd beta $name"
-journal=$STATE/moves/default_$name@alpha/journal.jsonl
-ferry prepare $name --from alpha --to beta --json >"$WORK/prepare.json" 2>"$WORK/prepare.err" ||
-  die "ferry prepare failed: $(tail -5 "$WORK/prepare.err") $(jq -c .error "$WORK/prepare.json" 2>/dev/null)"
+prepared_workload lxd $name 18095
 
 hook_runs() { pgrep -f -x "sleep $1" >/dev/null; }  # the hook's process, seen from the host
 gone_within() {  # SECONDS MARKER
