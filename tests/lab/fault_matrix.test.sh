@@ -4,7 +4,8 @@
 # The fault matrix: a signal at every step of the outage, for LXD and Incus, clean and crash mode
 # (FAULT_MATRIX_MANAGERS / FAULT_MATRIX_MODES pick fewer). One chain per manager and mode, on one
 # prepared move of busybox with a client writing all along:
-#  - SIGINT and SIGTERM while each step before the health gate runs (100 ms into it; at the gate,
+#  - SIGINT or SIGTERM (in turn; the next chain the other) while each step before the health
+#    gate runs (100 ms into it; at the gate,
 #    right before it: a healthy busybox passes it in less, and a signal after the gate secures the
 #    switch instead, as it should; cutover_interrupt signals a gate that waits): ferry rolls
 #    back, exit 130, the source serves, the target copy is stopped;
@@ -60,13 +61,15 @@ chain() {  # MANAGER MODE PORT
   opts=(--no-forward --health "http://web.example:$port/health" --target-address "$BETA")
   prepared_workload "$manager" "$name" "$port"
   start_client "http://$ALPHA:$port"
-  local step sig
+  # SIGINT and SIGTERM take one path (the same handler): each step gets one of them, in turn,
+  # and the next chain the other, so that every step sees both across the chains.
+  local step sig k=$((chain_no % 2))
   for step in "${before_gate[@]}"; do
-    for sig in SIGINT SIGTERM; do
-      run_case "$sig" "$step" 130
-      [ "$(status_of alpha)" = Running ] && [ "$(status_of beta)" = Stopped ] ||
-        fail "$manager $mode $sig at $step: the source does not serve after the rollback"
-    done
+    sig=$([ $((k % 2)) = 0 ] && echo SIGINT || echo SIGTERM)
+    k=$((k + 1))
+    run_case "$sig" "$step" 130
+    [ "$(status_of alpha)" = Running ] && [ "$(status_of beta)" = Stopped ] ||
+      fail "$manager $mode $sig at $step: the source does not serve after the rollback"
   done
   local kill_steps=("${before_gate[@]}")
   [ "$mode" = crash ] && kill_steps+=(cutover.end-source)
@@ -88,11 +91,11 @@ chain() {  # MANAGER MODE PORT
   expect_json "$manager $mode: nothing acknowledged was lost" '.lost == 0 and .acknowledged > 20' "$CLIENT_REPORT"
 }
 
-port=18110
+port=18110 chain_no=0
 for manager in $managers; do
   for mode in $modes; do
     chain "$manager" "$mode" "$port"
-    port=$((port + 1))
+    port=$((port + 1)) chain_no=$((chain_no + 1))
   done
 done
 echo "summary: $cases cases in $(elapsed_since "$t_all") s; at most one copy running after $one_copy; no orphans after $no_orphans; acknowledged writes lost: $lost_total"
