@@ -5,10 +5,10 @@
 # (FAULT_MATRIX_MANAGERS / FAULT_MATRIX_MODES pick fewer). One chain per manager and mode, on one
 # prepared move of busybox with a client writing all along:
 #  - SIGINT or SIGTERM (in turn; the next chain the other) while each step before the health
-#    gate runs (100 ms into it; at the gate,
-#    right before it: a healthy busybox passes it in less, and a signal after the gate secures the
-#    switch instead, as it should; cutover_interrupt signals a gate that waits): ferry rolls
-#    back, exit 130, the source serves, the target copy is stopped;
+#    gate runs (100 ms into it; at the gate, right before it: a healthy busybox passes it in
+#    less, and a signal after the gate secures the switch instead, as it should;
+#    cutover_interrupt signals a gate that waits): ferry rolls back, exit 130, the source
+#    serves, the target copy is stopped;
 #  - then SIGKILL while each step of the outage runs, each rerun of the same command killed at
 #    the next step, after the gate too: at most one copy runs after every kill, and the last
 #    rerun finishes the move (the target serves, the source is stopped and marked).
