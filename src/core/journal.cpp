@@ -69,12 +69,13 @@ Result<Journal> Journal::open(const std::string& path) {
   FERRY_TRY(check_version(j.records_, path));
   // A torn last line would glue onto the next record: end the file with a newline first.
   if (!text->empty() && text->back() != '\n') (void)!::write(j.fd_.get(), "\n", 1);
-  if (j.records_.empty())
-    FERRY_TRY(j.append("journal", "", {{"format", "ferry-journal"}, {"version", kJournalVersion}}));
   return j;
 }
 
 Status Journal::append(const std::string& event, const std::string& step, const nlohmann::json& data) {
+  // The header goes with the first record, not with the opening: a refused move leaves no trace.
+  if (records_.empty() && event != "journal")
+    FERRY_TRY(append("journal", "", {{"format", "ferry-journal"}, {"version", kJournalVersion}}));
   JournalRecord r{utc_now_iso(), event, step, data};
   nlohmann::json j = {{"t", r.time}, {"event", event}};
   if (!step.empty()) j["step"] = step;

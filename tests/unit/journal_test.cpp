@@ -56,12 +56,18 @@ TEST(JournalVersion, ANewJournalBeginsWithItsVersion) {
   auto dir = std::filesystem::temp_directory_path() / ("ferry-journal-v-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   auto path = (dir / "journal.jsonl").string();
-  { ASSERT_TRUE(Journal::open(path)); }
+  {
+    auto opened = Journal::open(path);
+    ASSERT_TRUE(opened);
+    EXPECT_TRUE(opened->records().empty());  // opening alone writes nothing (a refused move leaves no trace)
+    ASSERT_TRUE(opened->append("start", "", {{"move_id", "x"}}));
+  }
   auto j = Journal::open(path);
   ASSERT_TRUE(j);
-  ASSERT_EQ(j->records().size(), 1u);
+  ASSERT_EQ(j->records().size(), 2u);
   EXPECT_EQ(j->records()[0].event, "journal");
   EXPECT_EQ(j->records()[0].data["version"], kJournalVersion);
+  EXPECT_EQ(j->records()[1].event, "start");
   std::filesystem::remove_all(dir);
 }
 
