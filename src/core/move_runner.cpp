@@ -224,10 +224,8 @@ ConvergeNext converge(Session& s, const std::vector<Step>& steps) {
 
 // Between the stop and the health gate the source is the service. True from the stop's first
 // record until the gate passed (or a rollback reset the cutover).
-bool outage_open(const Journal& journal) {
-  auto st = read_move_state(journal);
-  return st.outage_begun && !st.switched;
-}
+bool outage_open(const MoveState& st) { return st.outage_begun && !st.switched; }
+bool outage_open(const Journal& journal) { return outage_open(read_move_state(journal)); }
 
 // What ferry still does after a failure or a signal (a rollback, securing a switch) has a
 // deadline of its own: a forced stop of one copy, a start of the other, and room for retries.
@@ -353,7 +351,7 @@ void settle_dead_man(Session& s) {
   auto& journal = *s.journal;
   if (journal.facts().value("dead_man", "") != "armed") return;
   auto st = read_move_state(journal);
-  if ((st.outage_begun && !st.switched) || st.rollback_pending) return;  // it may still be needed
+  if (outage_open(st) || st.rollback_pending) return;  // it may still be needed
   exec::InterruptShield shield;
   exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(60));
   auto was = disarm_dead_man(s.ctx, st.move_id);
