@@ -14,8 +14,9 @@
 
 namespace ferry::core {
 
-std::string utc_now_iso() {
-  auto now = std::chrono::system_clock::now();
+std::string utc_now_iso() { return utc_iso(std::chrono::system_clock::now()); }
+
+std::string utc_iso(std::chrono::system_clock::time_point now) {
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm;

@@ -5,6 +5,7 @@
 // version, or of the unversioned format before it, is refused, never guessed at.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -54,5 +55,6 @@ class Journal {
 };
 
 std::string utc_now_iso();
+std::string utc_iso(std::chrono::system_clock::time_point at);  // 2026-12-02T03:04:05.678Z
 
 }  // namespace ferry::core

@@ -233,6 +233,17 @@ exec::Clock::time_point cleanup_deadline(const Session& s) {
   return exec::Clock::now() + std::chrono::seconds(s.ctx.request.stop_timeout + 90);
 }
 
+// What an armed dead-man will do, for a person who finds the move stuck (nullopt: none armed).
+std::optional<std::string> dead_man_note(const Journal& journal, const MoveState& st) {
+  auto facts = journal.facts();
+  if (facts.value("dead_man", "") != "armed") return std::nullopt;
+  std::string where = fmt::format("armed on {} ({})", st.request.source, dead_man_dir(st.move_id));
+  if (st.target_start_requested)
+    return where + ": it stands down, as " + st.request.source + " recorded the target's start";
+  return fmt::format("{}: it brings the source back by itself at {} ({} s after it was armed) unless ferry disarms it first",
+                     where, facts.value("dead_man_fires_at", std::string("its deadline")), facts.value("dead_man_seconds", 0));
+}
+
 // Back to the source: shielded from the signal that may have caused it, under a deadline of its
 // own, journaled as begun, then done or failed. A failed rollback is never reported as done: the
 // rerun carries it on.
@@ -255,7 +266,9 @@ CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
     Error out = rb.error();
     out.what = "the move failed in the outage (" + e.what + "), and rolling back failed too: " + out.what;
     out.hint += out.hint.empty() ? "" : ". ";
-    out.hint += "Serving host: " + serving_host(read_move_state(journal)) + " (`ferry status`)";
+    auto st = read_move_state(journal);
+    out.hint += "Serving host: " + serving_host(st) + " (`ferry status`)";
+    if (auto fires = dead_man_note(journal, st)) out.hint += ". " + *fires;
     out.code = ExitCode::failure;
     return failure(out, summarize(journal, read_move_state(journal)));
   }
@@ -339,7 +352,10 @@ std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
     return roll_back(s, make_error("the dead-man on " + s.ctx.source.name() +
                                    " brought the source back while ferry was gone (the outage outlasted its deadline)"),
                      step.id);
-  if (auto w = s.journal->append("fact", "", {{"dead_man", "armed"}, {"dead_man_seconds", dead_man_seconds(s.ctx.request)}}); !w)
+  auto fires_at = std::chrono::system_clock::now() + std::chrono::seconds(dead_man_seconds(s.ctx.request));
+  if (auto w = s.journal->append("fact", "", {{"dead_man", "armed"}, {"dead_man_seconds", dead_man_seconds(s.ctx.request)},
+                                              {"dead_man_fires_at", utc_iso(fires_at)}});
+      !w)
     return outage_open(*s.journal) ? roll_back(s, w.error(), step.id) : failure(w.error());
   return std::nullopt;
 }
@@ -516,10 +532,8 @@ CommandOutcome status_output(Session& s) {
   auto facts = s.journal->facts();
   if (facts.contains("dead_man")) {
     report["dead_man"] = facts["dead_man"];
-    if (facts["dead_man"] == "armed")
-      text += fmt::format("dead-man: armed on {} ({}): it brings the source back {} s after it was armed, unless the "
-                          "target's start was recorded there\n",
-                          st.request.source, dead_man_dir(st.move_id), facts.value("dead_man_seconds", 0));
+    if (facts.contains("dead_man_fires_at")) report["dead_man_fires_at"] = facts["dead_man_fires_at"];
+    if (auto fires = dead_man_note(*s.journal, st)) text += "dead-man: " + *fires + "\n";
   }
   if (st.open_plan) {
     json pending = json::array();

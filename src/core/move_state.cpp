@@ -20,8 +20,8 @@ MoveState read_move_state(const Journal& journal) {
         if (!st.snapshot.empty()) s.next_sequence = std::max(s.next_sequence, snapshot_sequence(st.snapshot) + 1);
     } else if (r.event == "begin" && r.step == "cutover.stop-source") {
       s.outage_begun = true;
-    } else if (r.event == "begin" && r.step == "cutover.start-target") {
-      s.target_start_requested = true;
+    } else if (r.event == "fact" && r.data.contains("target_start_requested_ms")) {
+      s.target_start_requested = !r.data["target_start_requested_ms"].is_null();
     } else if (r.event == "rollback_begin") {
       s.rollback_pending = true;
       s.rollback_error.clear();

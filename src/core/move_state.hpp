@@ -30,7 +30,7 @@ struct MoveState {
   bool rollback_pending = false;
   std::string rollback_error;                  // why the last attempt failed ("" if it did not)
   bool outage_begun = false;                   // the stop was asked for, and no rollback undid it
-  bool target_start_requested = false;         // ... and the target's start too
+  bool target_start_requested = false;         // ... and ferry was about to ask the target to start
 };
 
 // Which host serves the instance, as far as the journal knows: "source", "target", "none" (ferry

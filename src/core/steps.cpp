@@ -175,6 +175,9 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
     auto t = ctx.transfer_context();
     ctx.driver->arm_snapshot(t, ctx.discovery.volumes, step.snapshot);
     t.in_outage = true;
+    // The stop's own time (its timeout, or a freeze), then the outage's deadline.
+    t.armed_recv_deadline = std::chrono::seconds(ctx.request.stop_timeout + 20) +
+                            std::chrono::ceil<std::chrono::seconds>(std::chrono::duration<double>(ctx.request.effective_outage_deadline()));
     for (auto& v : ctx.discovery.volumes) {
       t.known_base = last_received(journal, v.role);
       ctx.driver->arm_final_increment(t, v, step.snapshot);
@@ -248,6 +251,9 @@ Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
                              " had already brought the source back (the outage outlasted its deadline)")
                       .on(ctx.source.name()));
   }
+  // From this record on, a rollback must find the copy stopped before the source runs again;
+  // before it, ferry knows the target was never asked (no record, no start).
+  FERRY_TRY(journal.append("fact", "", {{"target_start_requested_ms", epoch_ms()}}));
   // The outage's critical path: start at once; only a start that fails looks whether it runs.
   auto started = ctx.target_manager->start(instance_name(ctx));
   if (!started) {

@@ -115,11 +115,6 @@ std::vector<std::string> Host::wrap(const std::vector<std::string>& argv, bool t
   return out;
 }
 
-namespace {
-
-// The remote end's deadline: this side's limit (the command's timeout, or the deadline in force)
-// and 5 s more, so that this side normally ends the command first and the guard only acts when
-// this side cannot (the link is cut, ferry is gone).
 std::chrono::seconds remote_deadline(const RunOptions& options) {
   using std::chrono::seconds;
   std::optional<seconds> limit;
@@ -130,8 +125,6 @@ std::chrono::seconds remote_deadline(const RunOptions& options) {
   }
   return limit ? *limit + seconds(5) : seconds(0);
 }
-
-}  // namespace
 
 Result<Completed> Host::run_raw(const std::vector<std::string>& argv, const RunOptions& options) const {
   FERRY_TRY(connect());

@@ -2,6 +2,7 @@
 // that is opened once and shared by every control command.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,5 +49,10 @@ class Host {
 
 // The Error for a command that ran and failed.
 Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done);
+
+// The limit a remote end enforces itself (0: none): the command's timeout or the deadline in
+// force, whichever is sooner, and 5 s more, so that ferry's side normally ends it first and the
+// host acts only when ferry cannot (a cut link, ferry gone).
+std::chrono::seconds remote_deadline(const RunOptions& options = {});
 
 }  // namespace ferry::exec

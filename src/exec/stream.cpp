@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "exec/interrupt.hpp"
+#include "exec/remote_guard.hpp"
 #include "exec/shell_quote.hpp"
 
 namespace ferry::exec {
@@ -97,7 +98,8 @@ std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec) {
   std::vector<std::vector<std::string>> stages = {spec.send};
   if (!spec.throttle.empty()) stages.push_back(spec.throttle);
   auto hop = source_to_target_ssh(spec.target);
-  hop.insert(hop.end(), {"--", shell_join(spec.recv)});
+  auto recv = spec.recv_deadline.count() > 0 ? guarded(spec.recv, {spec.recv_deadline, /*end_on_hangup=*/false}) : spec.recv;
+  hop.insert(hop.end(), {"--", shell_join(recv)});
   stages.push_back(hop);
   return stages;
 }
@@ -157,7 +159,9 @@ void finish(StreamResult& result, const Completed& done) {
 
 }  // namespace
 
-Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec) {
+Result<StreamResult> run_stream(const Host& source, const StreamSpec& given) {
+  StreamSpec spec = given;
+  if (spec.recv_deadline.count() == 0) spec.recv_deadline = remote_deadline();
   auto stages = stream_stages(spec);
   if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] " << pipeline_text(stages) << "\n";
   if (source.is_local()) return run_local(stages, spec);

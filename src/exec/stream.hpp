@@ -22,6 +22,9 @@ struct StreamSpec {
   std::vector<std::string> throttle;              // optional middle stage on the source (pv -q -L RATE)
   std::string target;                             // ssh destination as the source sees the target
   std::vector<std::string> recv;                  // runs on the target
+  // The receiving end's own limit, enforced on the target (0: the deadline in force when the
+  // stream starts, if any): a link cut between the hosts tells the target nothing.
+  std::chrono::seconds recv_deadline{0};
   std::function<void(std::string_view)> on_line;  // each line the stages print
 };
 

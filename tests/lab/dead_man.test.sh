@@ -7,7 +7,12 @@
 #     again by itself, its autostart as it was; the target copy stays stopped. A rerun then says
 #     the outage was undone (exit 5); the dead-man is gone from the host.
 #  2. the same in crash mode (the source frozen): the dead-man thaws it.
-#  3. ferry SIGKILLed right after the target's start (recorded on the source first): the dead-man
+#  3. the controller's link to the source cut right before the target's start, for 40 s: the
+#     source host cannot acknowledge the start, so the target is never asked; ferry's rollback
+#     cannot reach the source either, and the dead-man brings it back by itself (~25 s after it
+#     was armed); once the link is back ferry finds it running and ends its rollback (exit 5; or
+#     exit 1 if its rollback ran out of time first: then the rerun ends it, exit 5).
+#  4. ferry SIGKILLed right after the target's start (recorded on the source first): the dead-man
 #     never brings the source back; the rerun finishes the move and nothing of ferry's is left.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
@@ -58,7 +63,42 @@ for mode in clean crash; do
   [ -z "$files" ] && ok "$mode: nothing of the dead-man is left on the host" || fail "$mode: the dead-man left $files"
 done
 
-note "3. SIGKILL right after the target's start"
+note "3. the controller's link to the source cut right before the target's start, for 40 s"
+cleanup "nft delete table inet ferry_test_cut 2>/dev/null || true"
+cut_source=$WORK/cut-source
+cat >"$cut_source" <<SH
+#!/usr/bin/env bash
+nft -f - <<NFT
+table inet ferry_test_cut {
+  chain out { type filter hook output priority 0; ip daddr $ALPHA tcp dport 22 drop; }
+  chain in { type filter hook input priority 0; ip saddr $ALPHA tcp sport 22 drop; }
+}
+NFT
+( sleep 40; nft delete table inet ferry_test_cut ) </dev/null >/dev/null 2>&1 &
+SH
+chmod +x "$cut_source"
+rc=0 t0=$EPOCHREALTIME
+FERRY_TEST_FAULT="cutover.start-target:before:exec:$cut_source" ferry cutover $name --from alpha --to beta "${cut[@]}" \
+  --json >"$WORK/cut.json" 2>"$WORK/cut.err" || rc=$?
+note "ferry: exit $rc after $(elapsed_since "$t0") s: $(jq -c '{what: .error.what, hint: .error.hint}' "$WORK/cut.json" 2>/dev/null)"
+for _ in $(seq 60); do nft list table inet ferry_test_cut >/dev/null 2>&1 || break; sleep 1; done  # the link is back
+if [ "$rc" = 1 ]; then
+  jq -e '.error.hint | test("dead-man")' "$WORK/cut.json" >/dev/null && ok "its message names the dead-man" ||
+    fail "a rollback cut off from the source does not say that the dead-man brings it back"
+  rc=0
+  ferry cutover $name --from alpha --to beta "${cut[@]}" --json >"$WORK/cut-rerun.json" 2>"$WORK/cut-rerun.err" || rc=$?
+  note "rerun: exit $rc: $(jq -c '.error.what' "$WORK/cut-rerun.json" 2>/dev/null)"
+fi
+expect_eq "cut off from the source: rolled back" 5 "$rc"
+expect_eq "the source serves" Running "$(status_of alpha)"
+expect_eq "the target copy was never started" Stopped "$(status_of beta)"
+expect_eq "the dead-man brought it back (journaled)" fired "$(ferry status $name --from alpha --to beta --json | jq -r .dead_man)"
+answers_within "http://$ALPHA:$port/health" 10 && ok "the source answers" || fail "the source does not answer"
+files=$(dead_man_files)
+[ -z "$files" ] && ok "nothing of the dead-man is left on the host" || fail "the dead-man left $files"
+no_ferry_children
+
+note "4. SIGKILL right after the target's start"
 rc=0
 FERRY_TEST_KILL="cutover.start-target:after" ferry cutover $name --from alpha --to beta "${cut[@]}" \
   --json >"$WORK/late.json" 2>"$WORK/late.err" || rc=$?

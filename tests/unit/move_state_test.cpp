@@ -62,6 +62,7 @@ TEST_F(MoveStateTest, KilledInTheOutageNobodyServesUntilTheRerun) {
 // found the source stopped and went on to "done" with the service down on both hosts.
 TEST_F(MoveStateTest, AFailedRollbackStaysPendingAndTheServingHostIsUnknown) {
   record({{"begin", "cutover.stop-source"}, {"done", "cutover.stop-source"}, {"begin", "cutover.start-target"}});
+  ASSERT_TRUE(journal->append("fact", "", {{"target_start_requested_ms", 1}}));
   ASSERT_TRUE(journal->append("failed", "cutover.start-target", {{"what", "timed out"}}));
   ASSERT_TRUE(journal->append("rollback_begin", "", {{"reason", "timed out"}}));
   ASSERT_TRUE(journal->append("rollback_failed", "", {{"what", "beta does not answer"}}));
@@ -82,6 +83,19 @@ TEST_F(MoveStateTest, AFailedRollbackStaysPendingAndTheServingHostIsUnknown) {
 TEST_F(MoveStateTest, ARollbackKilledBeforeTheTargetWasAskedToStartLeavesNoneServing) {
   record({{"begin", "cutover.stop-source"}, {"rollback_begin", ""}});
   EXPECT_EQ(serving_host(read_move_state(*journal)), "none");
+}
+
+// The start step begins by asking the source host to acknowledge the start (its dead-man then
+// stands down); a controller cut off from the source there never asked the target. Taken as
+// "asked" before, the failed rollback read "serving host unknown" though ferry knew better.
+TEST_F(MoveStateTest, AStartStepThatNeverReachedTheTargetLeavesNoneServing) {
+  record({{"begin", "cutover.stop-source"}, {"done", "cutover.stop-source"}, {"begin", "cutover.start-target"}});
+  ASSERT_TRUE(journal->append("failed", "cutover.start-target", {{"what", "the source host did not acknowledge it"}}));
+  ASSERT_TRUE(journal->append("rollback_begin", "", {{"reason", "not acknowledged"}}));
+  ASSERT_TRUE(journal->append("rollback_failed", "", {{"what", "alpha does not answer"}}));
+  auto st = read_move_state(*journal);
+  EXPECT_FALSE(st.target_start_requested);
+  EXPECT_EQ(serving_host(st), "none");
 }
 
 TEST_F(MoveStateTest, AfterTheHealthGateTheTargetServes) {

@@ -10,6 +10,7 @@
 
 #include "exec/child.hpp"
 #include "exec/run.hpp"
+#include "exec/stream.hpp"
 
 namespace ferry::exec {
 namespace {
@@ -90,6 +91,21 @@ TEST(RemoteGuard, NothingIsLeftBehindAfterANormalExit) {
   EXPECT_TRUE(r->status.ok());
   std::this_thread::sleep_for(300ms);
   EXPECT_FALSE(run_command({"pgrep", "-f", "ferry-guard 30 1 true"})->status.ok());
+}
+
+// A link cut between the hosts tells the receiving end nothing: it has a deadline of its own
+// there (without one, a zfs recv waited on beta until the link came back).
+TEST(RemoteGuard, AStreamsReceivingEndRunsUnderItsOwnDeadline) {
+  StreamSpec spec;
+  spec.send = {"zfs", "send", "tank/a@s"};
+  spec.target = "beta";
+  spec.recv = {"zfs", "recv", "-s", "-u", "tank/a"};
+  auto plain = stream_stages(spec);
+  EXPECT_EQ(plain.back().back(), "zfs recv -s -u tank/a");
+  spec.recv_deadline = 35s;
+  auto bounded = stream_stages(spec).back().back();
+  EXPECT_EQ(bounded.rfind("sh -c ", 0), 0u) << bounded;
+  EXPECT_NE(bounded.find(" ferry-guard 35 0 zfs recv -s -u tank/a"), std::string::npos) << bounded;
 }
 
 }  // namespace

@@ -405,6 +405,7 @@ void ZfsDriver::arm_final_increment(const TransferContext& ctx, const Volume& v,
   if (!facts) return;
   auto spec = final_increment_spec(facts->flags, v, ctx.known_base, snap);
   spec.target = ctx.target_from_source;
+  spec.recv_deadline = ctx.armed_recv_deadline;
   auto stream = exec::ArmedStream::arm(*ctx.source, spec, {"ferry-recv-ready", "ferry-recv-refused", std::chrono::seconds(20)});
   if (!stream) {
     if (ctx.note) ctx.note("the final increment of " + v.role + " could not be made ready (" + stream.error().message() +
