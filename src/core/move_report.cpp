@@ -2,45 +2,60 @@
 
 #include <algorithm>
 
+#include "core/move_state.hpp"
+
 namespace ferry::core {
 
 using nlohmann::json;
 
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
 double step_seconds(const Journal& journal, const std::string& step) {
   auto d = journal.done_data(step);
   return d ? d->value("step_seconds", 0.0) : 0.0;
 }
 
-// One copy round: snapshot, sends (in parallel), activate, under `prefix` ("prepare.", "sync.2.").
-RoundFigures round_figures(const Journal& journal, const std::string& prefix, long long* taken_ms) {
+// One copy round (a phase, and in the sync phase its round): snapshot, sends (in parallel), activate.
+RoundFigures round_figures(const Journal& journal, const std::map<std::string, Step>& steps, Phase phase, int round,
+                           long long* taken_ms) {
   RoundFigures r;
-  double steps = 0;  // the send steps, lookups and holds included
-  for (auto& rec : journal.records()) {
-    if (rec.event != "done" || !starts_with(rec.step, prefix + "send:") || !journal.is_done(rec.step)) continue;
-    r.bytes += rec.data.value("bytes", uint64_t{0});
-    steps = std::max(steps, rec.data.value("step_seconds", 0.0));
-    r.transfer_seconds = std::max(r.transfer_seconds, rec.data.value("seconds", rec.data.value("step_seconds", 0.0)));
+  double sends = 0, around = 0;  // the send steps, lookups and holds included; snapshot and activate
+  *taken_ms = 0;
+  for (auto& [id, st] : steps) {
+    if (st.phase != phase || st.round != round || !journal.is_done(id)) continue;
+    auto done = journal.done_data(id).value_or(json::object());
+    double seconds = done.value("step_seconds", 0.0);
+    if (st.kind == StepKind::send) {
+      r.bytes += done.value("bytes", uint64_t{0});
+      sends = std::max(sends, seconds);
+      r.transfer_seconds = std::max(r.transfer_seconds, done.value("seconds", seconds));
+    } else if (st.kind == StepKind::snapshot) {
+      around += seconds;
+      *taken_ms = done.value("taken_ms", 0LL);
+    } else if (st.kind == StepKind::activate) {
+      around += seconds;
+    }
   }
-  double around = step_seconds(journal, prefix + "snapshot") + step_seconds(journal, prefix + "activate");
-  r.round_seconds = around + steps;
+  r.round_seconds = around + sends;
   r.outage_like_seconds = around + r.transfer_seconds;
-  auto snap = journal.done_data(prefix + "snapshot");
-  *taken_ms = snap ? snap->value("taken_ms", 0LL) : 0;
   return r;
+}
+
+bool round_done(const Journal& journal, const std::map<std::string, Step>& steps, int round) {
+  for (auto& [id, st] : steps)
+    if (st.phase == Phase::sync && st.round == round && st.kind == StepKind::activate && journal.is_done(id)) return true;
+  return false;
 }
 
 }  // namespace
 
 CopyHistory copy_history(const Journal& journal) {
   CopyHistory h;
+  auto steps = journaled_steps(journal);
   long long previous_ms = 0, taken = 0;
-  h.seed = round_figures(journal, "prepare.", &previous_ms);
-  for (int n = 1; journal.is_done("sync." + std::to_string(n) + ".activate"); ++n) {
-    auto r = round_figures(journal, "sync." + std::to_string(n) + ".", &taken);
+  h.seed = round_figures(journal, steps, Phase::prepare, 0, &previous_ms);
+  for (int n = 1; round_done(journal, steps, n); ++n) {
+    auto r = round_figures(journal, steps, Phase::sync, n, &taken);
     if (previous_ms > 0 && taken > previous_ms) r.since_previous = (taken - previous_ms) / 1000.0;
     previous_ms = taken;
     h.rounds.push_back(r);
@@ -75,8 +90,8 @@ json outage_breakdown(const Journal& journal) {
   double stop = stop_data.value(crash ? "freeze_seconds" : "stop_seconds", step_seconds(journal, "cutover.stop-source"));
   double snapshot = step_seconds(journal, "cutover.snapshot");
   double sends = 0;
-  for (auto& rec : journal.records())
-    if (rec.event == "done" && starts_with(rec.step, "cutover.send:")) sends = std::max(sends, rec.data.value("step_seconds", 0.0));
+  for (auto& [id, st] : journaled_steps(journal))
+    if (st.phase == Phase::cutover && st.kind == StepKind::send) sends = std::max(sends, step_seconds(journal, id));
   double final_sync = snapshot + sends + step_seconds(journal, "cutover.activate");
   double start = step_seconds(journal, "cutover.start-target") + step_seconds(journal, "cutover.health");
   double downtime = health->value("downtime_seconds", 0.0);
@@ -90,11 +105,11 @@ json outage_breakdown(const Journal& journal) {
 
 json summarize(const Journal& journal, const MoveState& state) {
   json phases = json::object();
+  auto steps = journaled_steps(journal);
   for (auto& r : journal.records()) {
-    if (r.event != "done" || !journal.is_done(r.step)) continue;
-    std::string phase = r.step.substr(0, r.step.find('.'));
-    if (starts_with(phase, "sync")) phase = "sync";
-    auto& p = phases[phase];
+    auto step = steps.find(r.step);
+    if (r.event != "done" || step == steps.end() || !journal.is_done(r.step)) continue;
+    auto& p = phases[to_string(step->second.phase)];
     if (!p.is_object()) p = {{"bytes", 0}, {"seconds", 0.0}, {"steps", 0}};
     p["bytes"] = p["bytes"].get<uint64_t>() + r.data.value("bytes", uint64_t{0});
     p["seconds"] = p["seconds"].get<double>() + r.data.value("step_seconds", 0.0);
@@ -111,8 +126,9 @@ json summarize(const Journal& journal, const MoveState& state) {
   out["precopy_rounds"] = rounds;
   if (auto p = journal.facts().value("prediction", json(nullptr)); !p.is_null()) out["prediction"] = p;
   json hooks = json::object();
-  for (auto step : {"cutover.before-stop", "cutover.after-start"})
-    if (auto d = journal.done_data(step)) hooks[std::string(step).substr(8)] = *d;
+  for (auto& [id, step] : steps)
+    if (step.kind == StepKind::hook)
+      if (auto d = journal.done_data(id)) hooks[step.role] = *d;
   if (!hooks.empty()) out["hooks"] = hooks;
   if (auto f = journal.facts().value("forwarding", json(nullptr)); !f.is_null()) out["forwarding"] = f;
   return out;

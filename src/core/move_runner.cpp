@@ -304,7 +304,7 @@ CommandOutcome step_failed(Session& s, const std::vector<Step>& steps, const Ste
   auto& journal = *s.journal;
   (void)journal.append("failed", step.id, {{"what", e.what}, {"detail", e.detail}});
   // Until the target passed the health gate, the source is the service: go back to it.
-  bool cutover_step = step.id.rfind("cutover.", 0) == 0 && !journal.is_done("cutover.health");
+  bool cutover_step = step.phase == Phase::cutover && !journal.is_done("cutover.health");
   if (outage_open(journal) || (cutover_step && step.kind == StepKind::stop_source)) return roll_back(s, e, step.id);
   if (journal.is_done("cutover.health") && exec::interrupt_requested()) {
     secure_the_switch(s, steps);
@@ -332,7 +332,7 @@ CommandOutcome stopped_by_signal(Session& s, const std::vector<Step>& steps) {
 // The dead-man guards an outage of a source that ran: armed before the stop, and again (its
 // deadline moved) by a rerun that carries an outage on.
 bool wants_dead_man(const Session& s, const Step& step) {
-  if (step.id.rfind("cutover.", 0) != 0 || s.journal->is_done("cutover.health")) return false;
+  if (step.phase != Phase::cutover || s.journal->is_done("cutover.health")) return false;
   bool was_running = s.journal->facts().value("source_was_running", false);
   if (step.kind == StepKind::stop_source) return was_running || s.ctx.discovery.instance.running();
   return was_running && outage_open(*s.journal);

@@ -44,13 +44,12 @@ MoveState read_move_state(const Journal& journal) {
   s.prepared = journal.is_done("prepare.import");
   // Once the target passed the health gate it serves (forwarding, DNS): no way back but a move back.
   s.switched = journal.is_done("cutover.health");
+  auto steps = journaled_steps(journal);
   for (auto& r : journal.records()) {
-    if (r.event != "done") continue;
-    if (r.step.rfind("sync.", 0) == 0 && r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate") {
-      s.rounds_done = std::max(s.rounds_done, std::stoi(r.step.substr(5)));
-    }
-    if (r.step.size() > 9 && r.step.substr(r.step.size() - 9) == ".activate" && journal.is_done(r.step))
-      s.last_snapshot = r.data.value("snapshot", s.last_snapshot);
+    auto step = steps.find(r.step);
+    if (r.event != "done" || step == steps.end() || step->second.kind != StepKind::activate) continue;
+    if (step->second.phase == Phase::sync) s.rounds_done = std::max(s.rounds_done, step->second.round);
+    if (journal.is_done(r.step)) s.last_snapshot = r.data.value("snapshot", s.last_snapshot);
   }
   if (s.switched) s.outage_begun = false;
   // A move or cutover whose steps are all done is finished, even if ferry was killed before it
@@ -67,6 +66,13 @@ std::string serving_host(const MoveState& s) {
   if (s.rollback_pending) return s.target_start_requested ? "unknown" : "none";
   if (s.outage_begun) return "none";
   return "source";
+}
+
+std::map<std::string, Step> journaled_steps(const Journal& journal) {
+  std::map<std::string, Step> out;
+  for (auto& r : journal.records())
+    if (r.event == "begin" && !r.step.empty() && r.data.is_object()) out.insert_or_assign(r.step, Step::from_json(r.data));
+  return out;
 }
 
 std::vector<Step> pending_steps(const Journal& journal, const std::vector<Step>& plan) {

@@ -1,6 +1,7 @@
 // Where a move stands, read from its journal: pure functions over the records.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ struct MoveState {
 std::string serving_host(const MoveState& state);
 
 MoveState read_move_state(const Journal& journal);
+
+// The steps the journal holds a `begin` of, by id, as they were recorded (kind, phase, round,
+// volume): what a step was is read from there, never parsed out of its id.
+std::map<std::string, Step> journaled_steps(const Journal& journal);
 
 // The remaining steps of a plan, in order.
 std::vector<Step> pending_steps(const Journal& journal, const std::vector<Step>& plan);

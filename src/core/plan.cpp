@@ -16,14 +16,28 @@ const std::pair<StepKind, const char*> kKindNames[] = {
     {StepKind::dns_switch, "dns-switch"},
 };
 
-// snapshot + one send per volume + activate: the same in every phase that copies.
-void add_copy(std::vector<Step>& steps, const std::string& prefix, const PlanInput& in, const std::string& snap,
-              const std::string& why) {
-  steps.push_back({prefix + "snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + why, snap, ""});
-  for (auto& role : in.roles)
-    steps.push_back({prefix + "send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role});
-  steps.push_back({prefix + "activate", StepKind::activate, "make @" + snap + " the target's volumes", snap, ""});
-}
+const std::pair<Phase, const char*> kPhaseNames[] = {
+    {Phase::preflight, "preflight"}, {Phase::prepare, "prepare"}, {Phase::trial, "try"},
+    {Phase::sync, "sync"},           {Phase::cutover, "cutover"}, {Phase::cleanup, "cleanup"},
+};
+
+// The steps of one phase (and round): each step's id is the phase's prefix and its name.
+struct PhaseSteps {
+  Phase phase;
+  int round = 0;
+  std::vector<Step>& out;
+  void add(const std::string& name, StepKind kind, std::string title, std::string snapshot = "", std::string role = "") {
+    std::string prefix = phase == Phase::preflight ? "" : to_string(phase) + ".";
+    if (phase == Phase::sync) prefix += std::to_string(round) + ".";
+    out.push_back({prefix + name, kind, std::move(title), std::move(snapshot), std::move(role), phase, round});
+  }
+  // snapshot + one send per volume + activate: the same in every phase that copies.
+  void add_copy(const PlanInput& in, const std::string& snap, const std::string& why) {
+    add("snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + why, snap);
+    for (auto& role : in.roles) add("send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role);
+    add("activate", StepKind::activate, "make @" + snap + " the target's volumes", snap);
+  }
+};
 
 }  // namespace
 
@@ -33,8 +47,15 @@ std::string to_string(StepKind kind) {
   return "?";
 }
 
+std::string to_string(Phase phase) {
+  for (auto& [p, n] : kPhaseNames)
+    if (p == phase) return n;
+  return "?";
+}
+
 nlohmann::json Step::to_json() const {
-  nlohmann::json j = {{"id", id}, {"kind", to_string(kind)}, {"title", title}};
+  nlohmann::json j = {{"id", id}, {"kind", to_string(kind)}, {"phase", to_string(phase)}, {"title", title}};
+  if (round > 0) j["round"] = round;
   if (!snapshot.empty()) j["snapshot"] = snapshot;
   if (!role.empty()) j["volume"] = role;
   return j;
@@ -42,13 +63,18 @@ nlohmann::json Step::to_json() const {
 
 Step Step::from_json(const nlohmann::json& j) {
   Step s;
+  if (!j.is_object()) return s;
   s.id = j.value("id", "");
   s.title = j.value("title", "");
   s.snapshot = j.value("snapshot", "");
   s.role = j.value("volume", "");
+  s.round = j.value("round", 0);
   std::string kind = j.value("kind", "");
   for (auto& [k, n] : kKindNames)
     if (kind == n) s.kind = k;
+  std::string phase = j.value("phase", "");
+  for (auto& [p, n] : kPhaseNames)
+    if (phase == n) s.phase = p;
   return s;
 }
 
@@ -63,74 +89,71 @@ int snapshot_sequence(const std::string& snapshot) {
 }
 
 std::vector<Step> prepare_steps(const PlanInput& in) {
-  std::vector<Step> steps = {{"preflight", StepKind::preflight, "check both hosts; change nothing", "", ""}};
-  add_copy(steps, "prepare.", in, snapshot_name(in.move_id, 1), " (seed copy, while the instance runs)");
-  steps.push_back({"prepare.import", StepKind::import,
-                   "import the copy into the target's manager, stopped, with autostart off", "", ""});
+  std::vector<Step> steps;
+  PhaseSteps{Phase::preflight, 0, steps}.add("preflight", StepKind::preflight, "check both hosts; change nothing");
+  PhaseSteps prepare{Phase::prepare, 0, steps};
+  prepare.add_copy(in, snapshot_name(in.move_id, 1), " (seed copy, while the instance runs)");
+  prepare.add("import", StepKind::import, "import the copy into the target's manager, stopped, with autostart off");
   return steps;
 }
 
 std::vector<Step> sync_steps(const PlanInput& in, int round, int sequence) {
-  std::string prefix = "sync." + std::to_string(round) + ".";
-  std::vector<Step> steps = {{prefix + "check-target", StepKind::check_target,
-                              "check that nobody started the target copy", "", ""}};
-  add_copy(steps, prefix, in, snapshot_name(in.move_id, sequence), " (pre-copy, while the instance runs)");
+  std::vector<Step> steps;
+  PhaseSteps sync{Phase::sync, round, steps};
+  sync.add("check-target", StepKind::check_target, "check that nobody started the target copy");
+  sync.add_copy(in, snapshot_name(in.move_id, sequence), " (pre-copy, while the instance runs)");
   return steps;
 }
 
 // Everything that can be done before the outage is: the config is applied and the hook runs
 // while the source still serves. The outage is stop (or freeze) .. health.
 std::vector<Step> cutover_steps(const PlanInput& in, int sequence) {
-  std::vector<Step> steps = {
-      {"cutover.check-target", StepKind::check_target, "check that nobody started the target copy", "", ""},
-      {"cutover.apply-config", StepKind::apply_config, "make the target's config equal the source's", "", ""}};
+  std::vector<Step> steps;
+  PhaseSteps cut{Phase::cutover, 0, steps};
+  cut.add("check-target", StepKind::check_target, "check that nobody started the target copy");
+  cut.add("apply-config", StepKind::apply_config, "make the target's config equal the source's");
   if (in.before_stop)
-    steps.push_back({"cutover.before-stop", StepKind::hook, "run the --before-stop hook inside the instance on the source", "", "before-stop"});
+    cut.add("before-stop", StepKind::hook, "run the --before-stop hook inside the instance on the source", "", "before-stop");
   // The stop step knows the final snapshot: it arms the final increments as it acts.
   std::string snap = snapshot_name(in.move_id, sequence);
-  if (in.crash)
-    steps.push_back({"cutover.stop-source", StepKind::stop_source, "freeze the instance on the source (the outage begins)", snap, ""});
-  else
-    steps.push_back({"cutover.stop-source", StepKind::stop_source, "stop the instance on the source (the outage begins)", snap, ""});
-  steps.push_back({"cutover.snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + " (final)", snap, ""});
-  for (auto& role : in.roles)
-    steps.push_back({"cutover.send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role});
-  steps.push_back({"cutover.activate", StepKind::activate, "make @" + snap + " the target's volumes", snap, ""});
-  steps.push_back({"cutover.start-target", StepKind::start_target, "start the instance on the target", "", ""});
-  steps.push_back({"cutover.health", StepKind::health,
-                   in.health ? "wait until the target passes the health check (the outage ends)"
-                             : "wait until the target runs (the outage ends)",
-                   "", ""});
+  cut.add("stop-source", StepKind::stop_source,
+          in.crash ? "freeze the instance on the source (the outage begins)" : "stop the instance on the source (the outage begins)",
+          snap);
+  cut.add("snapshot", StepKind::snapshot, "snapshot every volume as @" + snap + " (final)", snap);
+  for (auto& role : in.roles) cut.add("send:" + role, StepKind::send, "send " + role + " up to @" + snap, snap, role);
+  cut.add("activate", StepKind::activate, "make @" + snap + " the target's volumes", snap);
+  cut.add("start-target", StepKind::start_target, "start the instance on the target");
+  cut.add("health", StepKind::health,
+          in.health ? "wait until the target passes the health check (the outage ends)" : "wait until the target runs (the outage ends)");
   // Off the outage's path: the frozen source cannot run until mark-source thaws it, and a failed
   // health gate gives the service back to it untouched.
   if (in.crash)
-    steps.push_back({"cutover.end-source", StepKind::end_source,
-                     "kill every task of the frozen instance on the source (none runs again)", "", ""});
+    cut.add("end-source", StepKind::end_source, "kill every task of the frozen instance on the source (none runs again)");
   if (in.forward)
-    steps.push_back({"cutover.forward", StepKind::forward,
-                     "forward the service's ports from the old host to the new one (until `ferry finish`)", "", ""});
+    cut.add("forward", StepKind::forward, "forward the service's ports from the old host to the new one (until `ferry finish`)");
   if (in.after_start)
-    steps.push_back({"cutover.after-start", StepKind::hook, "run the --after-start hook inside the instance on the target", "", "after-start"});
-  if (in.dns)
-    steps.push_back({"cutover.dns-switch", StepKind::dns_switch, "point the service's names at the target; verify every server", "", ""});
-  steps.push_back({"cutover.mark-source", StepKind::mark_source,
-                   "source: stopped, autostart off, user.ferry.moved-to set; target: autostart restored", "", ""});
+    cut.add("after-start", StepKind::hook, "run the --after-start hook inside the instance on the target", "", "after-start");
+  if (in.dns) cut.add("dns-switch", StepKind::dns_switch, "point the service's names at the target; verify every server");
+  cut.add("mark-source", StepKind::mark_source,
+          "source: stopped, autostart off, user.ferry.moved-to set; target: autostart restored");
   return steps;
 }
 
 std::vector<Step> trial_steps() {
-  return {{"try.boot", StepKind::trial,
-           "trial boot of the target copy with its network detached; check it; stop it (measures start and stop)", "", ""}};
+  std::vector<Step> steps;
+  PhaseSteps{Phase::trial, 0, steps}.add(
+      "boot", StepKind::trial, "trial boot of the target copy with its network detached; check it; stop it (measures start and stop)");
+  return steps;
 }
 
 std::vector<Step> with_another_round(const std::vector<Step>& plan, const PlanInput& in) {
   std::vector<Step> out;
   int last_round = 0, seq = in.next_sequence;
   for (auto& st : plan)
-    if (st.kind == StepKind::snapshot && st.id.rfind("cutover.", 0) == 0) seq = snapshot_sequence(st.snapshot);
+    if (st.kind == StepKind::snapshot && st.phase == Phase::cutover) seq = snapshot_sequence(st.snapshot);
   for (auto& st : plan) {
-    if (st.id.rfind("cutover.", 0) == 0 || st.id.rfind("cleanup.", 0) == 0) break;
-    if (st.id.rfind("sync.", 0) == 0) last_round = std::max(last_round, std::stoi(st.id.substr(5)));
+    if (st.phase == Phase::cutover || st.phase == Phase::cleanup) break;
+    if (st.phase == Phase::sync) last_round = std::max(last_round, st.round);
     out.push_back(st);
   }
   auto sync = sync_steps(in, last_round + 1, seq);
@@ -145,7 +168,9 @@ std::vector<Step> with_another_round(const std::vector<Step>& plan, const PlanIn
 std::vector<Step> cleanup_steps(const std::string& keep) {
   std::string title = keep.empty() ? "remove all of ferry's snapshots and holds"
                                    : "remove ferry's snapshots and holds except @" + keep + " (for a move back)";
-  return {{keep.empty() ? "cleanup.all" : "cleanup.snapshots", StepKind::cleanup, title, keep, ""}};
+  std::vector<Step> steps;
+  PhaseSteps{Phase::cleanup, 0, steps}.add(keep.empty() ? "all" : "snapshots", StepKind::cleanup, title, keep);
+  return steps;
 }
 
 std::vector<Step> move_plan(const PlanInput& in) {

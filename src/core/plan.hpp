@@ -31,12 +31,21 @@ enum class StepKind {
 
 std::string to_string(StepKind kind);
 
+// Which part of the move a step belongs to: the outage lies inside the cutover.
+enum class Phase { preflight, prepare, trial, sync, cutover, cleanup };
+
+std::string to_string(Phase phase);
+
+// A step as the plan makes it and the journal records it (its `begin` record holds all of it):
+// what it is comes from its fields, never from its id, which is only the journal's key.
 struct Step {
-  std::string id;
-  StepKind kind;
+  std::string id;        // e.g. sync.2.send:instance
+  StepKind kind = StepKind::preflight;
   std::string title;
   std::string snapshot;  // for snapshot/send/activate: the ferry snapshot this step works on
   std::string role;      // for send: which volume; for hook: before-stop or after-start
+  Phase phase = Phase::preflight;
+  int round = 0;         // for the sync phase: which pre-copy round (1, 2, ...)
   nlohmann::json to_json() const;
   static Step from_json(const nlohmann::json& j);
 };

@@ -58,7 +58,7 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
   // that, is discarded by the increment (check-target ran just before, in this phase).
   bool allow_rollback = journal.is_done("prepare.import");
   auto t = ctx.transfer_context();
-  t.in_outage = step.id.rfind("cutover.", 0) == 0;
+  t.in_outage = step.phase == Phase::cutover;
   if (t.in_outage) t.known_base = last_received(journal, step.role);
   auto stats = ctx.driver->transfer(t, *vol, step.snapshot, allow_rollback);
   if (!stats) return Unexpected{stats.error()};
@@ -68,7 +68,7 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
 
 Result<json> do_activate(MoveContext& ctx, const Step& step) {
   auto t = ctx.transfer_context();
-  t.in_outage = step.id.rfind("cutover.", 0) == 0;
+  t.in_outage = step.phase == Phase::cutover;
   for (auto& v : ctx.discovery.volumes) FERRY_TRY(ctx.driver->activate_on_target(t, v, step.snapshot));
   return json{{"snapshot", step.snapshot}};
 }
@@ -128,7 +128,7 @@ Result<json> do_import(MoveContext& ctx, Journal& journal) {
 Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& step) {
   if (!journal.is_done("prepare.import")) return json::object();
   // Right before the outage: the streams' connection is open, so the final sends need no handshake.
-  if (step.id.rfind("cutover.", 0) == 0)
+  if (step.phase == Phase::cutover)
     FERRY_TRY(exec::warm_stream_connection(ctx.source, ctx.request.effective_target_from_source()));
   auto target = ctx.target_manager->instance(instance_name(ctx));
   if (!target) return Unexpected{target.error()};

@@ -17,7 +17,24 @@ struct TempJournal {
     return Journal::open((d / "journal.jsonl").string());
   }
   ~TempJournal() { std::filesystem::remove_all(dir); }
-  void done(const std::string& step, nlohmann::json data) { ASSERT_TRUE(journal.append("done", step, data)); }
+  // Every step ferry runs is begun (its typed record) before it is done, as execute() does.
+  void done(const std::string& id, nlohmann::json data) {
+    auto step = planned(id);
+    ASSERT_TRUE(step) << id;
+    ASSERT_TRUE(journal.append("begin", id, step->to_json()));
+    ASSERT_TRUE(journal.append("done", id, data));
+  }
+  // The step of that id in a move's plan (two volumes, a pre-copy round, crash mode).
+  static std::optional<Step> planned(const std::string& id) {
+    PlanInput in;
+    in.move_id = "m";
+    in.roles = {"instance", "custom/v"};
+    in.crash = true;
+    auto plan = move_plan(in);
+    for (auto& st : plan)
+      if (st.id == id) return st;
+    return std::nullopt;
+  }
 };
 
 TEST(MoveReport, CopyHistoryReadsTheSeedAndEachRound) {

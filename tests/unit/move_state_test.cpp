@@ -34,9 +34,9 @@ struct MoveStateTest : ::testing::Test {
     ASSERT_TRUE(journal->append("start", "", {{"move_id", "1"}, {"request", r.to_json()}}));
     ASSERT_TRUE(journal->append("done", "prepare.import"));
     nlohmann::json steps = nlohmann::json::array();
-    steps.push_back(Step{"cutover.stop-source", StepKind::stop_source, "stop", "ferry-1-3", ""}.to_json());
-    steps.push_back(Step{"cutover.start-target", StepKind::start_target, "start", "", ""}.to_json());
-    steps.push_back(Step{"cutover.health", StepKind::health, "health", "", ""}.to_json());
+    steps.push_back(Step{"cutover.stop-source", StepKind::stop_source, "stop", "ferry-1-3", "", Phase::cutover}.to_json());
+    steps.push_back(Step{"cutover.start-target", StepKind::start_target, "start", "", "", Phase::cutover}.to_json());
+    steps.push_back(Step{"cutover.health", StepKind::health, "health", "", "", Phase::cutover}.to_json());
     ASSERT_TRUE(journal->append("plan", "", {{"command", "cutover"}, {"steps", steps}, {"request", r.to_json()}}));
   }
   void TearDown() override { std::filesystem::remove_all(dir); }

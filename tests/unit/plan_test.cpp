@@ -106,12 +106,35 @@ TEST(Plan, AnotherRoundGoesBeforeTheCutoverAndRenumbersIt) {
 }
 
 TEST(Plan, StepsRoundTripThroughJson) {
-  Step s{"sync.1.send:instance", StepKind::send, "t", "ferry-a-2", "instance"};
+  Step s{"sync.1.send:instance", StepKind::send, "t", "ferry-a-2", "instance", Phase::sync, 1};
   auto back = Step::from_json(s.to_json());
   EXPECT_EQ(back.id, s.id);
   EXPECT_EQ(back.kind, StepKind::send);
   EXPECT_EQ(back.snapshot, s.snapshot);
   EXPECT_EQ(back.role, s.role);
+  EXPECT_EQ(back.phase, Phase::sync);
+  EXPECT_EQ(back.round, 1);
+}
+
+// What a step is lives in its fields; the id is the journal's key, built from them the way the
+// journal always spelled it (so a fault spec or a reader of the journal finds the same names).
+TEST(Plan, EveryStepSaysItsPhaseAndRound) {
+  PlanInput in;
+  in.move_id = "m";
+  in.roles = {"instance"};
+  in.precopy_rounds = 2;
+  in.trial = true;
+  for (auto& st : move_plan(in)) {
+    std::string prefix = st.phase == Phase::preflight ? "" : to_string(st.phase) + ".";
+    if (st.phase == Phase::sync) prefix += std::to_string(st.round) + ".";
+    EXPECT_EQ(st.id.rfind(prefix, 0), 0u) << st.id;
+    EXPECT_EQ(st.round > 0, st.phase == Phase::sync) << st.id;
+  }
+  auto more = with_another_round(move_plan(in), in);
+  int rounds = 0;
+  for (auto& st : more)
+    if (st.phase == Phase::sync && st.kind == StepKind::activate) rounds = std::max(rounds, st.round);
+  EXPECT_EQ(rounds, 3);
 }
 
 }  // namespace
