@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/move_facts.hpp"
 #include "core/move_state.hpp"
 
 namespace ferry::core {
@@ -64,11 +65,11 @@ CopyHistory copy_history(const Journal& journal) {
 }
 
 OutageCosts measured_costs(const Journal& journal, bool crash) {
-  auto facts = journal.facts();
+  auto facts = read_facts(journal);
   OutageCosts c;
-  c.measured = facts.contains("measured_start_seconds");
-  c.start_seconds = facts.value("measured_start_seconds", 0.0);
-  c.stop_seconds = facts.value(crash ? "measured_freeze_seconds" : "measured_stop_seconds", 0.0);
+  c.measured = facts.measured_start_seconds.has_value();
+  c.start_seconds = facts.measured_start_seconds.value_or(0.0);
+  c.stop_seconds = (crash ? facts.measured_freeze_seconds : facts.measured_stop_seconds).value_or(0.0);
   return c;
 }
 
@@ -124,13 +125,14 @@ json summarize(const Journal& journal, const MoveState& state) {
   json rounds = json::array();
   for (auto& r : history.rounds) rounds.push_back({{"bytes", r.bytes}, {"seconds", r.round_seconds}});
   out["precopy_rounds"] = rounds;
-  if (auto p = journal.facts().value("prediction", json(nullptr)); !p.is_null()) out["prediction"] = p;
+  auto facts = read_facts(journal);
+  if (!facts.prediction.is_null()) out["prediction"] = facts.prediction;
   json hooks = json::object();
   for (auto& [id, step] : steps)
     if (step.kind == StepKind::hook)
       if (auto d = journal.done_data(id)) hooks[step.role] = *d;
   if (!hooks.empty()) out["hooks"] = hooks;
-  if (auto f = journal.facts().value("forwarding", json(nullptr)); !f.is_null()) out["forwarding"] = f;
+  if (!facts.forwarding.is_null()) out["forwarding"] = facts.forwarding;
   return out;
 }
 

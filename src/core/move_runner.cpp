@@ -12,6 +12,7 @@
 #include "core/dead_man.hpp"
 #include "core/journal.hpp"
 #include "core/move_context.hpp"
+#include "core/move_facts.hpp"
 #include "core/move_report.hpp"
 #include "core/outage_steps.hpp"
 #include "core/move_state.hpp"
@@ -235,13 +236,13 @@ exec::Clock::time_point cleanup_deadline(const Session& s) {
 
 // What an armed dead-man will do, for a person who finds the move stuck (nullopt: none armed).
 std::optional<std::string> dead_man_note(const Journal& journal, const MoveState& st) {
-  auto facts = journal.facts();
-  if (facts.value("dead_man", "") != "armed") return std::nullopt;
+  auto facts = read_facts(journal);
+  if (facts.dead_man != "armed") return std::nullopt;
   std::string where = fmt::format("armed on {} ({})", st.request.source, dead_man_dir(st.move_id));
   if (st.target_start_requested)
     return where + ": it stands down, as " + st.request.source + " recorded the target's start";
   return fmt::format("{}: it brings the source back by itself at {} ({} s after it was armed) unless ferry disarms it first",
-                     where, facts.value("dead_man_fires_at", std::string("its deadline")), facts.value("dead_man_seconds", 0));
+                     where, facts.dead_man_fires_at.empty() ? "its deadline" : facts.dead_man_fires_at, facts.dead_man_seconds);
 }
 
 // Back to the source: shielded from the signal that may have caused it, under a deadline of its
@@ -273,7 +274,8 @@ CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
     return failure(out, summarize(journal, read_move_state(journal)));
   }
   (void)journal.append("reset", "cutover.");
-  (void)journal.append("fact", "", {{"stop_requested_ms", nullptr}});  // the next attempt has its own outage
+  // The next attempt has its own outage.
+  (void)journal.append("fact", "", {{"stop_requested_ms", nullptr}, {"target_start_requested_ms", nullptr}});
   (void)journal.append("rolled_back", "", {{"reason", e.what}, {"step", step_id}, {"actions", *rb}});
   e.what = (signalled ? "interrupted before the switch: " : "the move failed before the switch: ") + e.what;
   e.hint = *rb + ". The target copy is kept: run the same command again to retry, or `ferry abort`";
@@ -333,7 +335,7 @@ CommandOutcome stopped_by_signal(Session& s, const std::vector<Step>& steps) {
 // deadline moved) by a rerun that carries an outage on.
 bool wants_dead_man(const Session& s, const Step& step) {
   if (step.phase != Phase::cutover || s.journal->is_done("cutover.health")) return false;
-  bool was_running = s.journal->facts().value("source_was_running", false);
+  bool was_running = read_facts(*s.journal).source_was_running.value_or(false);
   if (step.kind == StepKind::stop_source) return was_running || s.ctx.discovery.instance.running();
   return was_running && outage_open(*s.journal);
 }
@@ -365,7 +367,7 @@ std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
 // should not linger on the host.
 void settle_dead_man(Session& s) {
   auto& journal = *s.journal;
-  if (journal.facts().value("dead_man", "") != "armed") return;
+  if (read_facts(journal).dead_man != "armed") return;
   auto st = read_move_state(journal);
   if (outage_open(st) || st.rollback_pending) return;  // it may still be needed
   exec::InterruptShield shield;
@@ -385,9 +387,9 @@ void settle_dead_man(Session& s) {
 const long long run_started_ms = epoch_ms();  // when this ferry process began
 
 std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
-  auto requested = s.journal->facts().value("stop_requested_ms", json());
-  if (!requested.is_number()) return std::nullopt;
-  long long from_ms = std::max(requested.get<long long>(), run_started_ms);
+  auto requested = read_facts(*s.journal).stop_requested_ms;
+  if (!requested) return std::nullopt;
+  long long from_ms = std::max(*requested, run_started_ms);
   long long at_ms = from_ms + static_cast<long long>(s.ctx.request.effective_outage_deadline() * 1000);
   return exec::Clock::now() + std::chrono::milliseconds(at_ms - epoch_ms());
 }
@@ -529,10 +531,10 @@ CommandOutcome status_output(Session& s) {
             std::string(st.rollback_pending ? " with the rollback" : "") + ") or `ferry abort`\n";
   else
     text += "serving host: " + serving + " (" + (serving == "target" ? st.request.target : st.request.source) + ")\n";
-  auto facts = s.journal->facts();
-  if (facts.contains("dead_man")) {
-    report["dead_man"] = facts["dead_man"];
-    if (facts.contains("dead_man_fires_at")) report["dead_man_fires_at"] = facts["dead_man_fires_at"];
+  auto facts = read_facts(*s.journal);
+  if (!facts.dead_man.empty()) {
+    report["dead_man"] = facts.dead_man;
+    if (!facts.dead_man_fires_at.empty()) report["dead_man_fires_at"] = facts.dead_man_fires_at;
     if (auto fires = dead_man_note(*s.journal, st)) text += "dead-man: " + *fires + "\n";
   }
   if (st.open_plan) {
@@ -666,10 +668,10 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   // The journal says the source was stopped for the outage, yet it runs again (a rollback the
   // journal could not record, or someone started it by hand): carrying on would start a second copy.
   if (continues_plan && mutating && s.journal->is_done("cutover.stop-source") && !s.state.switched &&
-      !s.state.rollback_pending && s.journal->facts().value("source_was_running", false) &&
+      !s.state.rollback_pending && read_facts(*s.journal).source_was_running.value_or(false) &&
       s.ctx.discovery.instance.status == "Running") {
     (void)s.journal->append("reset", "cutover.");
-    (void)s.journal->append("fact", "", {{"stop_requested_ms", nullptr}});
+    (void)s.journal->append("fact", "", {{"stop_requested_ms", nullptr}, {"target_start_requested_ms", nullptr}});
     (void)s.journal->append("rolled_back", "", {{"reason", "the source was found running again in the outage"}});
     return failure(make_error("'" + request.instance + "' runs on " + s.ctx.source.name() +
                               " although the journal says its outage began")

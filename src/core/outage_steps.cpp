@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "core/move_facts.hpp"
 #include "core/steps.hpp"
 #include "dns/dns_move.hpp"
 #include "forward/port_forward.hpp"
@@ -37,17 +38,16 @@ bool is_network_device(const json& device) {
 Result<json> do_trial(MoveContext& ctx, Journal& journal) {
   auto& tm = *ctx.target_manager;
   auto& name = instance_name(ctx);
-  auto facts = journal.facts();
   auto inst = tm.instance(name);
   if (!inst) return Unexpected{inst.error()};
   if (!*inst) return fail(make_error("the imported copy is missing on the target").on(ctx.target.name()));
   // The instance as ferry imported it, kept in the journal so a killed trial can be undone.
-  if (!facts.contains("trial_original")) {
-    json original = {{"config", (*inst)->config}, {"devices", (*inst)->devices}, {"profiles", (*inst)->profiles}};
-    FERRY_TRY(journal.append("fact", "", {{"trial_original", original}}));
-    facts = journal.facts();
+  auto recorded = read_facts(journal).trial_original;
+  if (!recorded) {
+    recorded = json{{"config", (*inst)->config}, {"devices", (*inst)->devices}, {"profiles", (*inst)->profiles}};
+    FERRY_TRY(journal.append("fact", "", {{"trial_original", *recorded}}));
   }
-  json original = facts["trial_original"];
+  json original = *recorded;
   if ((*inst)->running()) FERRY_TRY(tm.stop(name, ctx.request.stop_timeout, true));  // a killed trial's
   json detached = original["devices"];
   for (auto& [dev, cfg] : (*inst)->expanded_devices.items())
@@ -150,7 +150,7 @@ Result<json> do_health(MoveContext& ctx, Journal& journal) {
     out["check"] = check->describe();
   }
   long long now = epoch_ms();
-  long long requested = journal.facts().value("stop_requested_ms", now);
+  long long requested = read_facts(journal).stop_requested_ms.value_or(now);
   out["health_seconds"] = health_s;
   out["healthy_ms"] = now;
   out["downtime_seconds"] = (now - requested) / 1000.0;
@@ -182,20 +182,19 @@ Result<json> do_forward(MoveContext& ctx, Journal& journal) {
   auto plan = planned_forwarding(ctx);
   if (!plan) return json{{"skipped", "no addresses or ports to forward"}};
   forward::Forwarding f{(*plan)["table"], (*plan)["from"], (*plan)["to"], (*plan)["ports"].get<std::vector<int>>()};
-  auto facts = journal.facts();
+  auto installed = read_facts(journal).forwarding;
   auto previous = forward::install(ctx.source, f);
   if (!previous) return Unexpected{previous.error()};
   // The setting before ferry's first install is the one to restore.
   json record = *plan;
-  record["previous_forwarding"] = facts.contains("forwarding") ? facts["forwarding"].value("previous_forwarding", *previous) : *previous;
+  record["previous_forwarding"] = installed.is_object() ? installed.value("previous_forwarding", *previous) : *previous;
   FERRY_TRY(journal.append("fact", "", {{"forwarding", record}}));
   return record;
 }
 
 Result<std::string> remove_forwarding(MoveContext& ctx, Journal& journal) {
-  auto facts = journal.facts();
-  if (!facts.contains("forwarding") || facts["forwarding"].is_null()) return std::string("no forwarding to remove");
-  auto& f = facts["forwarding"];
+  auto f = read_facts(journal).forwarding;
+  if (!f.is_object()) return std::string("no forwarding to remove");
   FERRY_TRY(forward::remove(ctx.source, f.value("table", ""), forward::is_ipv6(f.value("to", "")), f.value("previous_forwarding", "")));
   FERRY_TRY(journal.append("fact", "", {{"forwarding", nullptr}}));
   return "removed the forwarding of " + f.value("from", "") + " to " + f.value("to", "") + " on " + ctx.source.name();

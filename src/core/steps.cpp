@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/dead_man.hpp"
+#include "core/move_facts.hpp"
 #include "core/move_state.hpp"
 #include "core/outage_steps.hpp"
 #include "core/preflight.hpp"
@@ -90,7 +91,7 @@ Result<json> do_import(MoveContext& ctx, Journal& journal) {
   auto existing = tm.instance(instance_name(ctx));
   if (!existing) return Unexpected{existing.error()};
   auto& src_config = ctx.discovery.instance.config;
-  if (!journal.facts().contains("source_autostart"))
+  if (!read_facts(journal).source_autostart)
     FERRY_TRY(journal.append("fact", "", {{"source_autostart", src_config.contains("boot.autostart") ? src_config["boot.autostart"] : json(nullptr)}}));
   if (!*existing) {
     // The recover scan imports every unknown volume of a pool: hold a lock so that no other
@@ -134,7 +135,7 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& ste
   if (!target) return Unexpected{target.error()};
   if (!*target) return fail(make_error("the imported copy of '" + instance_name(ctx) + "' disappeared from the target").on(ctx.target.name())
                                 .with_hint("ferry abort, then move again"));
-  std::string recorded = journal.facts().value("target_last_used_at", "");
+  std::string recorded = read_facts(journal).target_last_used_at;
   bool running = (*target)->running();
   bool used = (*target)->last_used_at != recorded;
   if (!running && !used) return json{{"last_used_at", recorded}};
@@ -156,12 +157,12 @@ Result<json> do_check_target(MoveContext& ctx, Journal& journal, const Step& ste
 Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step) {
   // The outage's commands are made ready first (their sessions up, the increments' receiving
   // ends waiting): the outage has only to say go. Each falls back to the usual way.
-  auto facts = journal.facts();
-  bool was_running = facts.value("source_was_running", true);
+  auto facts = read_facts(journal);
+  bool was_running = facts.source_was_running.value_or(true);  // unknown: stop it all the same
   auto& name = instance_name(ctx);
   // Before the target can be asked to start, nothing may start the source by itself (a reboot of
   // its host, a failed later step): its autostart goes off now, and a rollback restores it.
-  if (!facts.value("source_autostart_off", false)) {
+  if (!facts.source_autostart_off) {
     auto& config = ctx.discovery.instance.config;
     FERRY_TRY(journal.append("fact", "", {{"source_autostart_off", true},
                                           {"source_autostart_at_stop", config.value("boot.autostart", json(nullptr))}}));
@@ -175,16 +176,17 @@ Result<json> do_stop_source(MoveContext& ctx, Journal& journal, const Step& step
     auto t = ctx.transfer_context();
     ctx.driver->arm_snapshot(t, ctx.discovery.volumes, step.snapshot);
     t.in_outage = true;
-    // The stop's own time (its timeout, or a freeze), then the outage's deadline.
-    t.armed_recv_deadline = std::chrono::seconds(ctx.request.stop_timeout + 20) +
-                            std::chrono::ceil<std::chrono::seconds>(std::chrono::duration<double>(ctx.request.effective_outage_deadline()));
+    // The outage's deadline counts from the stop's request, which follows the arming at once:
+    // counted from the arming, it ends on the target no later than ferry's own + 5 s.
+    t.armed_recv_deadline = std::chrono::seconds(5) + std::chrono::ceil<std::chrono::seconds>(
+                                                          std::chrono::duration<double>(ctx.request.effective_outage_deadline()));
     for (auto& v : ctx.discovery.volumes) {
       t.known_base = last_received(journal, v.role);
       ctx.driver->arm_final_increment(t, v, step.snapshot);
     }
   }
   auto requested = epoch_ms();
-  if (facts.value("stop_requested_ms", json()).is_null())  // not on a rerun of this attempt
+  if (!facts.stop_requested_ms)  // not on a rerun of this attempt
     FERRY_TRY(journal.append("fact", "", {{"stop_requested_ms", requested}}));
   auto& sm = *ctx.source_manager;
   auto status_now = [&]() -> std::string {
@@ -241,7 +243,7 @@ Result<json> do_apply_config(MoveContext& ctx, Journal& journal) {
 Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
   // The source host acknowledges first that the target starts: from then on its dead-man never
   // brings the source back (a source that does not answer now means a rollback, not a start).
-  if (journal.facts().value("dead_man", "") == "armed") {
+  if (read_facts(journal).dead_man == "armed") {
     auto recorded = request_target_start(ctx, read_move_state(journal).move_id);
     if (!recorded)
       return fail(make_error("the target was not started: the source host did not acknowledge it", recorded.error().message())
@@ -271,7 +273,7 @@ Result<json> do_mark_source(MoveContext& ctx, Journal& journal) {
   }
   FERRY_TRY(ctx.source_manager->set_config(name, "boot.autostart", "false"));
   FERRY_TRY(ctx.source_manager->set_config(name, "user.ferry.moved-to", ctx.request.target));
-  auto original = journal.facts().value("source_autostart", json(nullptr));
+  auto original = read_facts(journal).source_autostart.value_or(json(nullptr));
   if (original.is_string()) FERRY_TRY(ctx.target_manager->set_config(name, "boot.autostart", original.get<std::string>()));
   else FERRY_TRY(ctx.target_manager->unset_config(name, "boot.autostart"));
   return json{{"moved_to", ctx.request.target}};
@@ -293,7 +295,7 @@ bool needs_running_instance(const Step& step) {
 }  // namespace
 
 Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) {
-  if (needs_running_instance(step) && !journal.facts().value("source_was_running", true))
+  if (needs_running_instance(step) && !read_facts(journal).source_was_running.value_or(true))
     return json{{"skipped", "the instance was stopped on the source: it is not started on the target"}};
   switch (step.kind) {
     case StepKind::preflight: return do_preflight(ctx, journal);
@@ -446,6 +448,15 @@ void wait_for_target_operations(MoveContext& ctx, const std::string& name) {
 
 }  // namespace
 
+namespace {
+// Whether the source runs again because its dead-man fired (ferry could not reach it in time).
+bool fired_dead_man(const MoveContext& ctx, const Journal& journal) {
+  if (read_facts(journal).dead_man != "armed") return false;
+  auto state = dead_man_state(ctx, read_move_state(journal).move_id);
+  return state && *state == DeadManState::fired;
+}
+}  // namespace
+
 Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   std::string done;
   auto& name = ctx.discovery.instance.name;
@@ -477,8 +488,8 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
     if (!record_target_fingerprint(ctx, journal)) done += "(its fingerprint was not recorded) ";
   auto source = ctx.source_manager->instance(name);
   if (!source) return Unexpected{source.error()};
-  auto facts = journal.facts();
-  bool was_running = facts.value("source_was_running", false);
+  auto facts = read_facts(journal);
+  bool was_running = facts.source_was_running.value_or(false);  // unknown: never started by a rollback
   bool killed = journal.is_done("cutover.end-source") || journal.last("begin").value_or(JournalRecord{}).step == "cutover.end-source";
   if (*source && was_running && killed && (*source)->running()) {
     FERRY_TRY(ctx.source_manager->stop(name, ctx.request.stop_timeout, true));  // its tasks were killed
@@ -490,12 +501,14 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   } else if (*source && was_running && !(*source)->running()) {
     FERRY_TRY(ctx.source_manager->start(name));
     done += "started the instance on the source again";
+  } else if (*source && was_running && (*source)->running() && fired_dead_man(ctx, journal)) {
+    done += "the dead-man on " + ctx.source.name() + " had already brought the source back";
   } else {
     done += "the source instance was left as it was (" + std::string(*source ? (*source)->status : "missing") + ")";
   }
   // Its autostart, turned off before the outage, as it was.
-  if (*source && facts.value("source_autostart_off", false)) {
-    auto original = facts.value("source_autostart_at_stop", json(nullptr));
+  if (*source && facts.source_autostart_off) {
+    auto original = facts.source_autostart_at_stop;
     auto restored = original.is_string() ? ctx.source_manager->set_config(name, "boot.autostart", original.get<std::string>())
                                          : ctx.source_manager->unset_config(name, "boot.autostart");
     if (!restored) done += "; its boot.autostart could not be restored (" + restored.error().what + ")";

@@ -25,8 +25,8 @@ struct TransferContext {
   // The snapshot the target received last, as ferry's journal says: lets the final increment go
   // at once, the target checked by the receiving command itself (empty: look it up).
   std::string known_base;
-  // How long a receive armed before the outage may wait on the target, all told (0: no limit):
-  // the stop, then the outage's deadline; ended by the target itself if the hosts' link is cut.
+  // How long a receive armed right before the outage may run on the target, counted from the
+  // arming (0: no limit); the target ends it by itself if the hosts' link is cut.
   std::chrono::seconds armed_recv_deadline{0};
   std::function<void(const std::string&)> note;  // things the user must know ("resuming ...")
 };

@@ -2,14 +2,14 @@
 # labels: lab zfs faults
 # timeout: 900
 # The outage's faults on real OpenZFS and systemd hosts (the VMs), crash mode, chained on one
-# prepared move, --outage-deadline 30:
+# prepared move, --outage-deadline 20:
 #  1. the alpha<->beta link cut for 60 s while the final increment streams: the outage's
 #     deadline (or ssh's 30 s keepalive) ends the stream, ferry thaws the source (exit 5); within
 #     the deadline + 5 s nothing of ferry's runs on either VM, the receiving end on beta included
 #     (beta was told nothing: its guard ends it); the partial receive left on beta does not stand
 #     in the way of the next attempt.
 #  2. ferry SIGKILLed while the final increment streams, and not run again: the dead-man thaws
-#     the frozen source by itself (it fires 45 s after it was armed); the target copy stays
+#     the frozen source by itself (it fires 35 s after it was armed); the target copy stays
 #     stopped; nothing of ferry's runs on either VM. The same command again says the outage was
 #     undone (exit 5), and the dead-man is gone.
 # The client lost nothing.
@@ -27,7 +27,7 @@ ok "prepared"
 start_client "http://$ALPHA:$port"
 sleep 2
 status_of() { instance_field "$1" $manager $name .status; }
-cutover=(cutover $name --from alpha --to beta --mode crash --no-forward --outage-deadline 30 --json)
+cutover=(cutover $name --from alpha --to beta --mode crash --no-forward --outage-deadline 20 --json)
 
 grow_increment() { on alpha lxc exec $name -- dd if=/dev/urandom of=/root/blob bs=1M count="$1" 2>/dev/null; }
 ferry_left_on() {  # HOST: ferry's guards and zfs streams of this instance still running there
@@ -63,8 +63,7 @@ for h in alpha beta; do
   [ -z "$left" ] && ok "with the link still cut, nothing of ferry's runs on $h ($(elapsed_since "$t1") s after ferry's exit)" ||
     fail "with the link still cut, still running on $h: $left"
 done
-for _ in $(seq 70); do on_sh alpha 'nft list table inet ferry_test_link >/dev/null 2>&1' || break; sleep 1; done
-on_sh alpha 'nft list table inet ferry_test_link >/dev/null 2>&1' && die "the link did not come back"
+on_sh alpha 'nft delete table inet ferry_test_link'  # the link back (its own timer, a fallback, finds nothing)
 ok "the link is back"
 
 note "2. ferry SIGKILLed in the final send, not run again"

@@ -1,0 +1,40 @@
+// What a move learns along the way, journaled as `fact` records (merged, the newest value of each
+// wins) and read back in one typed struct: what is unknown is said so (std::optional), never
+// guessed by a default at the point of use.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/journal.hpp"
+
+namespace ferry::core {
+
+struct MoveFacts {
+  // Before the outage.
+  std::optional<nlohmann::json> source_autostart;  // the source's boot.autostart before the move (null: unset)
+  std::string target_last_used_at;                 // the imported copy's, to see whether anyone started it
+  std::optional<nlohmann::json> trial_original;    // the copy's config, devices, profiles before the trial boot
+  std::optional<double> measured_start_seconds, measured_stop_seconds, measured_freeze_seconds;  // by the trial
+  nlohmann::json prediction;                       // the outage predicted before the cutover (null: none)
+  // The outage.
+  std::optional<bool> source_was_running;          // what the cutover found before its stop
+  bool source_autostart_off = false;               // ferry turned it off for the outage (a rollback restores it)
+  nlohmann::json source_autostart_at_stop;         // its value then (null: unset)
+  std::optional<long long> stop_requested_ms;      // this attempt's stop (a rollback clears it)
+  std::optional<long long> target_start_requested_ms;  // ferry asked the target to start (a rollback clears it)
+  std::string dead_man;                            // "", armed, disarmed, fired
+  int dead_man_seconds = 0;
+  std::string dead_man_fires_at;                   // UTC, ISO 8601
+  // After the gate.
+  nlohmann::json forwarding;                       // what ferry installed on the old host (null: none)
+  std::string finished_at;
+
+  static MoveFacts from_json(const nlohmann::json& merged);
+};
+
+MoveFacts read_facts(const Journal& journal);
+
+}  // namespace ferry::core
