@@ -251,7 +251,7 @@ std::optional<std::string> dead_man_note(const Journal& journal, const MoveState
 CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
   auto& journal = *s.journal;
   exec::InterruptShield shield;
-  exec::Deadline deadline(cleanup_deadline(s));
+  exec::Deadline deadline(cleanup_deadline(s), "the rollback's deadline (--stop-timeout + 90 s)");
   exec::set_status_reporter([&s] {
     s.ctx.say("ferry is rolling back to " + s.ctx.source.name() + " (the source is started again once the target copy is "
               "known stopped); wait for it, or see `ferry status` afterwards");
@@ -287,7 +287,7 @@ CommandOutcome roll_back(Session& s, Error e, const std::string& step_id) {
 // frozen source's tasks and marks the source, so that it cannot come back by accident.
 void secure_the_switch(Session& s, const std::vector<Step>& steps) {
   exec::InterruptShield shield;
-  exec::Deadline deadline(cleanup_deadline(s));
+  exec::Deadline deadline(cleanup_deadline(s), "the deadline for securing the switch (--stop-timeout + 90 s)");
   for (auto& step : steps) {
     if ((step.kind != StepKind::end_source && step.kind != StepKind::mark_source) || s.journal->is_done(step.id)) continue;
     s.ctx.say(step.title + " (the target serves; securing the switch before ferry stops)");
@@ -371,7 +371,7 @@ void settle_dead_man(Session& s) {
   auto st = read_move_state(journal);
   if (outage_open(st) || st.rollback_pending) return;  // it may still be needed
   exec::InterruptShield shield;
-  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(60));
+  exec::Deadline deadline(exec::Clock::now() + std::chrono::seconds(60), "the dead-man's disarming deadline (60 s)");
   auto was = disarm_dead_man(s.ctx, st.move_id);
   if (!was) {
     s.ctx.say("note: the dead-man on " + s.ctx.source.name() + " was not disarmed (" + was.error().what +
@@ -423,7 +423,8 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
     for (auto* step : group) maybe_fault(step->id, "before");
     if (exec::interrupted()) return stopped_by_signal(s, steps);
     if (!deadline && outage_open(journal))
-      if (auto at = outage_deadline(s)) deadline.emplace(*at);
+      if (auto at = outage_deadline(s))
+        deadline.emplace(*at, fmt::format("the outage's deadline (--outage-deadline {:g} s)", s.ctx.request.effective_outage_deadline()));
     if (deadline && journal.is_done("cutover.health")) deadline.reset();
     if (!dead_man_armed && wants_dead_man(s, *group.front())) {
       if (auto ended = arm_for_outage(s, *group.front())) return *ended;

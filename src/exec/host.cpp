@@ -157,7 +157,8 @@ Result<std::optional<std::string>> Host::probe(const std::vector<std::string>& a
 
 Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done) {
   std::string what = "`" + argv.front() + (argv.size() > 1 ? " " + argv[1] : "") + "` failed";
-  if (done.timed_out) what += " (timed out)";
+  if (done.timed_out && deadline_passed() && !current_deadline_what().empty()) what += " (" + current_deadline_what() + " passed)";
+  else if (done.timed_out) what += " (timed out)";
   else if (done.interrupted) what += " (interrupted)";
   else what += " (" + done.status.describe() + ")";
   Error e = make_error(what, tail_lines(done.err, 6));

@@ -13,6 +13,7 @@ std::atomic<int> g_shields{0};
 std::atomic<int> g_status_requests{0};
 // 0: no deadline; otherwise steady_clock's count.
 std::atomic<Clock::rep> g_deadline{0};
+std::atomic<const std::string*> g_deadline_what{nullptr};
 
 std::mutex g_reporter_mutex;
 std::function<void()> g_reporter;
@@ -50,8 +51,18 @@ void report_status_if_asked() {
   if (g_reporter) g_reporter();
 }
 
-Deadline::Deadline(Clock::time_point at) : previous_(g_deadline.exchange(at.time_since_epoch().count())) {}
-Deadline::~Deadline() { g_deadline.store(previous_); }
+Deadline::Deadline(Clock::time_point at, std::string what)
+    : previous_(g_deadline.exchange(at.time_since_epoch().count())), what_(std::move(what)),
+      previous_what_(g_deadline_what.exchange(&what_)) {}
+Deadline::~Deadline() {
+  g_deadline.store(previous_);
+  g_deadline_what.store(previous_what_);
+}
+
+std::string current_deadline_what() {
+  auto* what = g_deadline_what.load();
+  return what ? *what : "";
+}
 
 std::optional<Clock::time_point> current_deadline() {
   auto d = g_deadline.load();

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace ferry::exec {
 
@@ -37,17 +38,22 @@ using Clock = std::chrono::steady_clock;
 
 // While a Deadline is alive, every command and wait ends by that time point (the newest
 // Deadline rules; the one before it applies again when it ends).
+// `what` names it for a person ("the outage's deadline (--outage-deadline, 20 s)"): a command it
+// ended says which deadline did.
 class Deadline {
  public:
-  explicit Deadline(Clock::time_point at);
+  explicit Deadline(Clock::time_point at, std::string what = "");
   ~Deadline();
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;
 
  private:
   Clock::rep previous_;
+  std::string what_;
+  const std::string* previous_what_;
 };
 std::optional<Clock::time_point> current_deadline();
+std::string current_deadline_what();  // "" when none is in force or it has no name
 bool deadline_passed();
 // What every wait loop asks: stop now (a signal, or the deadline in force passed)?
 inline bool should_stop_waiting() { return interrupted() || deadline_passed(); }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "exec/host.hpp"
 #include "exec/run.hpp"
 
 namespace ferry::exec {
@@ -72,6 +73,24 @@ TEST_F(InterruptTest, ADeadlineEndsACommandAndTheNewestDeadlineRules) {
     EXPECT_TRUE(deadline_passed());
   }
   EXPECT_FALSE(current_deadline().has_value());
+}
+
+// A command the outage's deadline ended says so: "`zfs list` failed (timed out)" left the operator
+// guessing which limit it was.
+TEST_F(InterruptTest, ACommandEndedByADeadlineNamesIt) {
+  auto local = Host::local();
+  {
+    Deadline outage(Clock::now() + std::chrono::milliseconds(200), "the outage's deadline (--outage-deadline 20 s)");
+    auto r = local.run({"sleep", "5"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().what, "`sleep 5` failed (the outage's deadline (--outage-deadline 20 s) passed)");
+    {
+      Deadline unnamed(Clock::now() + std::chrono::milliseconds(100));
+      EXPECT_EQ(current_deadline_what(), "");
+    }
+    EXPECT_EQ(current_deadline_what(), "the outage's deadline (--outage-deadline 20 s)");
+  }
+  EXPECT_EQ(current_deadline_what(), "");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <regex>
 #include <sstream>
 
+#include "exec/interrupt.hpp"
 #include "exec/shell_quote.hpp"
 #include "exec/stream.hpp"
 #include "storage/zfs/zfs_send_plan.hpp"
@@ -292,7 +293,8 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
   // The outage's increment: one stream, no lookups first (each a round trip to a slow host).
   if (ctx.in_outage && allow_rollback && !ctx.known_base.empty() && ctx.known_base != snap) {
     auto r = final_increment(ctx, v, snap, *facts);
-    if (r || r.error().code == ExitCode::interrupted) return r;
+    // Past the outage's deadline there is nothing to look at again: its error is the one to say.
+    if (r || r.error().code == ExitCode::interrupted || exec::deadline_passed()) return r;
     if (ctx.note) ctx.note("the final increment of " + v.role + " did not go through directly (" + r.error().message() +
                            "); looking at the target and sending again");
   }
