@@ -17,8 +17,10 @@
 #include "core/outage_steps.hpp"
 #include "core/move_state.hpp"
 #include "core/preflight.hpp"
+#include "core/request_checks.hpp"
 #include "core/steps.hpp"
 #include "exec/interrupt.hpp"
+#include "exec/remote_lock.hpp"
 #include "exec/run.hpp"
 #include "util/files.hpp"
 
@@ -93,9 +95,24 @@ CommandOutcome failure(const Error& e, json report = json::object()) {
 struct Session {
   MoveContext ctx;
   std::optional<Journal> journal;
-  std::optional<LockFile> lock;
+  std::optional<LockFile> lock;            // this machine's state dir
+  std::optional<exec::RemoteLock> move_lock;  // the instance on its source host, whoever runs ferry
   MoveState state;
 };
+
+// One move of an instance at a time, whatever machine or state dir ferry runs from and however
+// the source host is spelled: the lock is a file on the source host, named after the instance.
+Status lock_the_move(Session& s, const RunSettings& settings) {
+  char host[256] = "?";
+  (void)::gethostname(host, sizeof host - 1);
+  std::string holder = fmt::format("ferry pid {} on {} since {} (state dir {})", ::getpid(), host, utc_now_iso(), settings.state_dir);
+  auto& r = s.ctx.request;
+  auto lock = exec::RemoteLock::acquire_now(s.ctx.source, "/run/lock/ferry-move-" + sanitize(r.project + "_" + r.instance) + ".lock",
+                                            holder, "'" + r.instance + "' (project " + r.project + ")");
+  if (!lock) return Unexpected{lock.error()};
+  s.move_lock.emplace(std::move(*lock));
+  return {};
+}
 
 Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const RunSettings& settings, bool need_lock) {
   auto s = std::make_unique<Session>(Session{
@@ -111,6 +128,7 @@ Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const 
     auto lock = LockFile::acquire(dir + "/lock", "instance '" + request.instance + "'");
     if (!lock) return Unexpected{lock.error()};
     s->lock.emplace(std::move(*lock));
+    FERRY_TRY(lock_the_move(*s, settings));
   }
   auto journal = Journal::open(dir + "/journal.jsonl");
   if (!journal) return Unexpected{journal.error()};
@@ -629,6 +647,10 @@ std::string journal_dir(const std::string& state_dir, const MoveRequest& request
 
 CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings) {
   bool mutating = !settings.dry_run && command != MoveCommand::plan && command != MoveCommand::status;
+  // Every input first: a bad one changes nothing, not even the local state dir.
+  if (auto checked = check_request(request); !checked) return failure(checked.error());
+  if (!request.dns_file.empty())
+    if (auto checked = check_dns_input(request, settings.state_dir); !checked) return failure(checked.error());
   auto session = open_session(request, settings, mutating);
   if (!session) return failure(session.error());
   auto& s = **session;

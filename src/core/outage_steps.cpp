@@ -7,7 +7,9 @@
 
 #include "core/move_facts.hpp"
 #include "core/steps.hpp"
+#include "core/request_checks.hpp"
 #include "dns/dns_move.hpp"
+#include "dns/tsig_key.hpp"
 #include "forward/port_forward.hpp"
 #include "health/health_check.hpp"
 
@@ -201,17 +203,34 @@ Result<std::string> remove_forwarding(MoveContext& ctx, Journal& journal) {
 }
 
 namespace {
-Result<dns::DnsMove> dns_move(MoveContext& ctx) {
-  auto input = dns::load_dns_section(ctx.request.dns_file);
+// The DNS part of a move: its migration file, over what `ferry dns lower` recorded.
+Result<dns::DnsPlan> dns_plan_of(const MoveRequest& request, const std::string& state_dir) {
+  auto input = dns::load_dns_section(request.dns_file);
   if (!input) return Unexpected{input.error()};
-  if (!input->move || input->move->empty()) input->move = instance_name(ctx);
-  auto layered = dns::layered_plan_input(ctx.state_dir, *input);
+  if (!input->move || input->move->empty()) input->move = request.instance;
+  auto layered = dns::layered_plan_input(state_dir, *input);
   if (!layered) return Unexpected{layered.error()};
-  auto plan = dns::finalize_plan(*layered);
+  return dns::finalize_plan(*layered);
+}
+
+Result<dns::DnsMove> dns_move(MoveContext& ctx) {
+  auto plan = dns_plan_of(ctx.request, ctx.state_dir);
   if (!plan) return Unexpected{plan.error()};
   return dns::DnsMove(std::move(*plan), ctx.state_dir, [&ctx](const std::string& text) { ctx.say(text); });
 }
 }  // namespace
+
+Status check_dns_input(const MoveRequest& request, const std::string& state_dir) {
+  auto refused = [&](Error e) {
+    e.what = "--dns " + escaped(request.dns_file) + ": " + e.what;
+    return fail(e.with_code(ExitCode::usage));
+  };
+  auto plan = dns_plan_of(request, state_dir);
+  if (!plan) return refused(plan.error());
+  if (!plan->key_file.empty())
+    if (auto key = dns::load_tsig_key(plan->key_file); !key) return refused(key.error());
+  return {};
+}
 
 Result<json> do_dns_switch(MoveContext& ctx) {
   auto move = dns_move(ctx);

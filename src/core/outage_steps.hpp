@@ -24,5 +24,7 @@ std::optional<nlohmann::json> planned_forwarding(const MoveContext& ctx);
 Result<std::string> remove_forwarding(MoveContext& ctx, Journal& journal);
 // The DNS finish (the original TTL back) of a move that switched names.
 Result<nlohmann::json> finish_dns(MoveContext& ctx);
+// The --dns file read as the switch will read it (its TSIG key too), before anything changes.
+Status check_dns_input(const MoveRequest& request, const std::string& state_dir);
 
 }  // namespace ferry::core

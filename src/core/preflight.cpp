@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "exec/stream.hpp"
 #include "ui/progress.hpp"
 
 namespace ferry::core {
@@ -43,7 +44,9 @@ void check_tools(MoveContext& ctx, Checks& c) {
 
 void check_source_reaches_target(MoveContext& ctx, Checks& c) {
   std::string dest = ctx.request.effective_target_from_source();
-  auto r = ctx.source.run_raw({"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", dest, "--", "true"});
+  auto hop = exec::source_to_target_ssh(dest);  // the streams' own connection, opened for them
+  hop.push_back("true");
+  auto r = ctx.source.run_raw(hop);
   if (!r) return c.error("source to target", r.error());
   if (r->status.ok()) return c.pass("source to target", ctx.source.name() + " reaches " + dest + " over ssh");
   c.fail("source to target",

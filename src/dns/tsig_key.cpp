@@ -26,8 +26,22 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Whether a word of the file may be quoted in an error: it looks like a keyword or an algorithm
+// name, never like a secret (a base64 secret of 16 bytes or more has 24 characters or more, and
+// its letters are of both cases). Anything else is described, not shown.
+bool shown_safely(const std::string& word) {
+  return !word.empty() && word.size() <= 20 && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::islower(c) || std::isdigit(c) || c == '-' || c == '.';
+  });
+}
+
+std::string quoted_or_described(const std::string& word) {
+  return shown_safely(word) ? "'" + word + "'" : "(not shown: it could be the secret)";
+}
+
 // Canonical algorithm name, or empty with `why` set.
 std::string canonical_algorithm(std::string text, std::string& why) {
+  std::string given = text;
   text = lower(text);
   if (!text.empty() && text.back() == '.') text.pop_back();
   if (text == "hmac-md5.sig-alg.reg.int") text = "hmac-md5";
@@ -37,7 +51,7 @@ std::string canonical_algorithm(std::string text, std::string& why) {
   if (text == "hmac-sha224" || text == "hmac-sha384") {
     why = "algorithm " + text + " is not supported by ferry's DNS library (ldns 1.8); use hmac-sha256";
   } else {
-    why = "unknown algorithm '" + text + "' (hmac-sha256, hmac-sha512, hmac-sha1 or hmac-md5)";
+    why = "unknown algorithm " + quoted_or_described(given) + " (hmac-sha256, hmac-sha512, hmac-sha1 or hmac-md5)";
   }
   return {};
 }
@@ -135,10 +149,13 @@ Result<TsigKey> parse_bind_format(const std::string& text, const std::string& or
   std::string algorithm, secret;
   bool have_algorithm = false, have_secret = false;
   while (i < tokens.size() && tokens[i] != "}") {
-    std::string clause = lower(tokens[i++]);
-    if (i >= tokens.size()) return key_error(origin, "the key clause '" + clause + "' has no value");
+    std::string given = tokens[i++];
+    std::string clause = lower(given);
+    // A secret written without its `secret` keyword sits where a clause name belongs.
+    std::string named = shown_safely(given) ? "the key clause '" + given + "'" : "a key clause whose name is not a word (a missing `secret` keyword?)";
+    if (i >= tokens.size()) return key_error(origin, named + " has no value");
     std::string value = unquote(tokens[i++]);
-    if (!expect(";")) return key_error(origin, "expected ';' after the '" + clause + "' clause");
+    if (!expect(";")) return key_error(origin, "expected ';' after " + named);
     if (clause == "algorithm") {
       algorithm = value;
       have_algorithm = true;
@@ -146,7 +163,8 @@ Result<TsigKey> parse_bind_format(const std::string& text, const std::string& or
       secret = value;
       have_secret = true;
     } else {
-      return key_error(origin, "unknown clause '" + clause + "' in the key statement");
+      return key_error(origin, shown_safely(given) ? "unknown clause '" + given + "' in the key statement"
+                                                   : named + " in the key statement");
     }
   }
   if (!expect("}")) return key_error(origin, "the key statement has no closing '}'");

@@ -75,7 +75,7 @@ Status Host::connect() const {
   std::string err_file = s.control_dir + "/master.err";
   Fd err_fd(::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   auto argv = s.ssh_base();
-  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", s.destination});
+  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "--", s.destination});
   SpawnSpec spec;
   spec.argv = argv;
   spec.out = {};
@@ -111,7 +111,7 @@ std::vector<std::string> Host::wrap(const std::vector<std::string>& argv, bool t
   auto out = state_->ssh_base();
   out.insert(out.end(), {"-o", "ControlMaster=no"});
   if (tty) out.push_back("-tt");
-  out.insert(out.end(), {state_->destination, "--", shell_join(argv)});
+  out.insert(out.end(), {"--", state_->destination, shell_join(argv)});
   return out;
 }
 

@@ -5,25 +5,61 @@
 
 namespace ferry::exec {
 
-Result<RemoteLock> RemoteLock::acquire(const Host& host, const std::string& path, int timeout_s) {
+namespace {
+// flock runs this fixed script once it holds the lock; the holder's text is an argument.
+constexpr const char* kHolding = R"(h=$1 f=$2; [ -z "$f" ] || printf '%s\n' "$h" >"$f"; echo locked; exec cat >/dev/null)";
+
+Result<Child> spawn_holder(const Host& host, const std::string& path, int timeout_s, const std::string& holder) {
   FERRY_TRY(host.connect());
   SpawnSpec spec;
-  // flock's -c runs this fixed text with sh; nothing of the user's goes into it.
-  spec.argv = host.wrap({"flock", "-w", std::to_string(timeout_s), path, "-c", "echo locked; exec cat >/dev/null"});
+  spec.argv = host.wrap({"flock", "-w", std::to_string(timeout_s), path, "sh", "-c", kHolding, "ferry-lock", holder,
+                         holder.empty() ? "" : path + ".holder"});
   spec.in = Stdio::make_pipe();
-  auto child = Child::spawn(spec);
-  if (!child) return Unexpected{child.error()};
+  return Child::spawn(spec);
+}
+
+// Whether the holder printed "locked" within the time.
+bool locked_within(Child& child, int timeout_ms) {
   std::string seen;
-  for (int waited = 0; waited < (timeout_s + 15) * 1000 && seen.find("locked") == std::string::npos; waited += 100) {
-    pollfd p{child->out().get(), POLLIN, 0};
+  for (int waited = 0; waited < timeout_ms && seen.find("locked") == std::string::npos; waited += 100) {
+    pollfd p{child.out().get(), POLLIN, 0};
     if (::poll(&p, 1, 100) > 0) {
       char buf[64];
-      ssize_t n = ::read(child->out().get(), buf, sizeof buf);
+      ssize_t n = ::read(child.out().get(), buf, sizeof buf);
       if (n <= 0) break;
       seen.append(buf, n);
     }
   }
-  if (seen.find("locked") == std::string::npos) {
+  return seen.find("locked") != std::string::npos;
+}
+}  // namespace
+
+Result<RemoteLock> RemoteLock::acquire_now(const Host& host, const std::string& path, const std::string& holder,
+                                           const std::string& what) {
+  // A few seconds' wait: a ferry killed a moment ago releases its lock once its ssh session ends.
+  constexpr int kWait = 30;
+  auto child = spawn_holder(host, path, kWait, holder);
+  if (!child) return Unexpected{child.error()};
+  if (!locked_within(*child, (kWait + 15) * 1000)) {
+    child->terminate(500);
+    auto held_by = host.probe({"cat", path + ".holder"});
+    std::string who = held_by && *held_by ? (*held_by)->substr(0, (*held_by)->find('\n')) : "unknown (flock missing?)";
+    return fail(make_error("another ferry is moving " + what + " from " + host.name() + " (waited " + std::to_string(kWait) +
+                           " s): " + who)
+                    .on(host.name())
+                    .with_hint("wait for it to end (`ferry status` where it runs), or, if that ferry is gone, its lock "
+                               "goes with its ssh session")
+                    .with_code(ExitCode::locked));
+  }
+  RemoteLock lock;
+  lock.holder_.emplace(std::move(*child));
+  return lock;
+}
+
+Result<RemoteLock> RemoteLock::acquire(const Host& host, const std::string& path, int timeout_s) {
+  auto child = spawn_holder(host, path, timeout_s, "");
+  if (!child) return Unexpected{child.error()};
+  if (!locked_within(*child, (timeout_s + 15) * 1000)) {
     child->terminate(500);
     return fail(make_error("cannot lock " + path, "another ferry holds it, or flock is missing").on(host.name()));
   }

@@ -13,6 +13,10 @@ namespace ferry::exec {
 class RemoteLock {
  public:
   static Result<RemoteLock> acquire(const Host& host, const std::string& path, int timeout_s);
+  // Within 30 s or not at all; once held, `holder` (who, pid, since) is written beside the lock
+  // (path + ".holder"). Held elsewhere: an Error (exit 4) that names that holder.
+  static Result<RemoteLock> acquire_now(const Host& host, const std::string& path, const std::string& holder,
+                                        const std::string& what);
   RemoteLock(RemoteLock&&) = default;
   RemoteLock& operator=(RemoteLock&&) = default;
   ~RemoteLock();

@@ -99,7 +99,7 @@ std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec) {
   if (!spec.throttle.empty()) stages.push_back(spec.throttle);
   auto hop = source_to_target_ssh(spec.target);
   auto recv = spec.recv_deadline.count() > 0 ? guarded(spec.recv, {spec.recv_deadline, /*end_on_hangup=*/false}) : spec.recv;
-  hop.insert(hop.end(), {"--", shell_join(recv)});
+  hop.push_back(shell_join(recv));
   stages.push_back(hop);
   return stages;
 }
@@ -108,13 +108,13 @@ std::vector<std::string> source_to_target_ssh(const std::string& target) {
   // The hop to the target: host-key checking as the source's ssh config says, never a prompt.
   // One master connection on the source, kept a few minutes, carries every stream of the move,
   // so the outage's final sends do not pay for a handshake (~2 s between slow hosts).
-  return {"ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
-          "-o", "ControlMaster=auto", "-o", "ControlPath=~/.ssh/ferry-stream-%C", "-o", "ControlPersist=300", target};
+  return {"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
+          "-o", "ControlMaster=auto", "-o", "ControlPath=~/.ssh/ferry-stream-%C", "-o", "ControlPersist=300", "--", target};
 }
 
 Status warm_stream_connection(const Host& source, const std::string& target) {
   auto argv = source_to_target_ssh(target);
-  argv.insert(argv.end(), {"--", "true"});
+  argv.push_back("true");
   auto r = source.run(argv);
   if (!r) return Unexpected{r.error()};
   return {};

@@ -38,11 +38,12 @@ struct StreamResult {
 
 // The argv vectors of the stages as they run on the source host.
 std::vector<std::vector<std::string>> stream_stages(const StreamSpec& spec);
-// One command line a user could paste on the source host (for --dry-run and errors).
-// ssh argv from the source to the target (streams share one master connection on the source).
+// ssh argv from the source to the target, `--` right before the destination; the command
+// follows (streams share one master connection on the source).
 std::vector<std::string> source_to_target_ssh(const std::string& target);
 // Opens (or keeps alive) that connection ahead of the outage.
 Status warm_stream_connection(const Host& source, const std::string& target);
+// One command line a user could paste on the source host (for --dry-run and errors).
 std::string stream_command_line(const StreamSpec& spec);
 Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec);
 

@@ -83,10 +83,11 @@ Result<HealthCheck> parse_health_check(const std::string& spec, const std::strin
   c.address = address;
   c.expect_status = expect_status;
   std::smatch m;
-  static const std::regex tcp_port(R"(tcp:(\d{1,5}))"), tcp_full(R"(tcp://([^/:]+|\[[^\]]+\]):(\d{1,5}))"),
-      http(R"((https?)://([^/:]+|\[[^\]]+\])(?::(\d{1,5}))?(/.*)?)");
+  // Host names and addresses only; a path of printable characters (no blanks, no control bytes).
+  static const std::regex tcp_port(R"(tcp:(\d{1,5}))"), tcp_full(R"(tcp://([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5}))"),
+      http(R"((https?)://([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(/[!-~]*)?)");
   auto bad = [&](const std::string& why) {
-    return Unexpected{make_error("bad health check '" + spec + "': " + why)
+    return Unexpected{make_error("bad health check: " + why)
                           .with_hint("use http://NAME[:PORT]/PATH, https://..., tcp:PORT (with --target-address) or tcp://ADDR:PORT")
                           .with_code(ExitCode::usage)};
   };

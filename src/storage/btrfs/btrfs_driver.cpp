@@ -203,7 +203,7 @@ std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& c
   spec.recv = {"btrfs", "receive", ferry_dir(v.target_path)};
   spec.target = ctx.target_from_source;
   return {"for each instance snapshot not yet on the target: btrfs send -p <previous> " + manager_snapshot_dir(v.source_path) +
-              "/<snapshot> | ssh " + ctx.target_from_source + " btrfs receive " + manager_snapshot_dir(v.target_path),
+              "/<snapshot> | ssh -- " + ctx.target_from_source + " btrfs receive " + manager_snapshot_dir(v.target_path),
           exec::stream_command_line(spec),
           "btrfs subvolume snapshot " + ferry_dir(v.target_path) + "/" + snap + " " + v.target_path};
 }

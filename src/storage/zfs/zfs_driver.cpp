@@ -426,7 +426,7 @@ std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, c
                                     "; }  (\"go\" after the stop or freeze)"};
   if (!ctx.bwlimit.empty()) return lines;
   lines.push_back(source + "armed, per volume: { read go; exec zfs send -L -e -c -v -P -I @<last received> <dataset>@" + snap +
-              "; } | ssh " + ctx.target_from_source + " 'newest snapshot is @<last received> || exit; zfs rollback " +
+              "; } | ssh -- " + ctx.target_from_source + " 'newest snapshot is @<last received> || exit; zfs rollback " +
               "<dataset>@<last received>; zfs recv -s -u <dataset>'  (\"go\" after the final snapshot)");
   return lines;
 }

@@ -1,0 +1,40 @@
+// Every ssh command line ferry builds puts `--` right before the destination: a destination that
+// begins with `-` (a typo, or a hostile inventory) is then a host name, never an ssh option
+// (`-oProxyCommand=...` would run a command on this machine).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "exec/host.hpp"
+#include "exec/shell_quote.hpp"
+#include "exec/stream.hpp"
+
+namespace ferry::exec {
+namespace {
+
+void expect_dashes_before(const std::vector<std::string>& argv, const std::string& destination) {
+  auto at = std::find(argv.begin(), argv.end(), destination);
+  ASSERT_NE(at, argv.end()) << shell_join(argv);
+  ASSERT_NE(at, argv.begin());
+  EXPECT_EQ(*(at - 1), "--") << shell_join(argv);
+}
+
+TEST(SshArgv, ACommandOnAHostHasDashesBeforeTheDestination) {
+  auto host = Host::remote("root@alpha", {});
+  expect_dashes_before(host.wrap({"zfs", "list"}), "root@alpha");
+  expect_dashes_before(host.wrap({"bash", "-c", "true"}, /*tty=*/true), "root@alpha");
+}
+
+TEST(SshArgv, TheStreamsHopToTheTargetHasDashesBeforeTheDestination) {
+  StreamSpec spec;
+  spec.send = {"zfs", "send", "tank/a@s"};
+  spec.target = "root@beta";
+  spec.recv = {"zfs", "recv", "tank/a"};
+  expect_dashes_before(stream_stages(spec).back(), "root@beta");
+  auto hop = source_to_target_ssh("root@beta");
+  EXPECT_EQ(hop.back(), "root@beta");
+  EXPECT_EQ(hop[hop.size() - 2], "--");
+}
+
+}  // namespace
+}  // namespace ferry::exec
