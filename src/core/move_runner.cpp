@@ -98,6 +98,7 @@ struct Session {
   std::optional<LockFile> lock;            // this machine's state dir
   std::optional<exec::RemoteLock> move_lock;  // the instance on its source host, whoever runs ferry
   MoveState state;
+  long long started_ms = 0;  // when this run began to act (its locks held): a rerun's outage counts from here
 };
 
 // One move of an instance at a time, whatever machine or state dir ferry runs from and however
@@ -130,6 +131,7 @@ Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const 
     s->lock.emplace(std::move(*lock));
     FERRY_TRY(lock_the_move(*s, settings));
   }
+  s->started_ms = epoch_ms();
   auto journal = Journal::open(dir + "/journal.jsonl");
   if (!journal) return Unexpected{journal.error()};
   s->journal.emplace(std::move(*journal));
@@ -402,12 +404,11 @@ void settle_dead_man(Session& s) {
 // The outage's deadline, counted from the stop's request (or from the start of the rerun that
 // carries a killed outage on): past it, whatever runs is stopped and ferry rolls back (a hung
 // daemon must not keep the service down for as long as it hangs).
-const long long run_started_ms = epoch_ms();  // when this ferry process began
 
 std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
   auto requested = read_facts(*s.journal).stop_requested_ms;
   if (!requested) return std::nullopt;
-  long long from_ms = std::max(*requested, run_started_ms);
+  long long from_ms = std::max(*requested, s.started_ms);
   long long at_ms = from_ms + static_cast<long long>(s.ctx.request.effective_outage_deadline() * 1000);
   return exec::Clock::now() + std::chrono::milliseconds(at_ms - epoch_ms());
 }

@@ -68,11 +68,22 @@ Result<RemoteLock> RemoteLock::acquire(const Host& host, const std::string& path
   return lock;
 }
 
-RemoteLock::~RemoteLock() {
+RemoteLock& RemoteLock::operator=(RemoteLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    holder_ = std::exchange(other.holder_, std::nullopt);
+  }
+  return *this;
+}
+
+RemoteLock::~RemoteLock() { release(); }
+
+void RemoteLock::release() {
   if (holder_) {
     holder_->in().reset();  // cat sees EOF, flock releases the lock
     for (int waited = 0; waited < 3000 && !holder_->poll_exit(); waited += 20) ::usleep(20000);
     holder_->terminate(0);
+    holder_.reset();
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "exec/child.hpp"
 #include "exec/host.hpp"
@@ -17,12 +18,15 @@ class RemoteLock {
   // (path + ".holder"). Held elsewhere: an Error (exit 4) that names that holder.
   static Result<RemoteLock> acquire_now(const Host& host, const std::string& path, const std::string& holder,
                                         const std::string& what);
-  RemoteLock(RemoteLock&&) = default;
-  RemoteLock& operator=(RemoteLock&&) = default;
+  // A moved-from lock holds nothing (a defaulted move left its optional engaged with an empty
+  // Child, and each destructor of one waited its 3 s for that Child to exit).
+  RemoteLock(RemoteLock&& other) noexcept : holder_(std::exchange(other.holder_, std::nullopt)) {}
+  RemoteLock& operator=(RemoteLock&& other) noexcept;
   ~RemoteLock();
 
  private:
   RemoteLock() = default;
+  void release();
   std::optional<Child> holder_;
 };
 

@@ -112,6 +112,7 @@ expect_eq "3 s past the dead-man's deadline the source is still stopped" Stopped
 expect_eq "the target runs" Running "$(status_of beta)"
 rc=0
 ferry cutover $name --from alpha --to beta "${cut[@]}" --json >"$WORK/finish.json" 2>"$WORK/finish.err" || rc=$?
+[ "$rc" = 0 ] || note "the rerun: $(jq -c .error "$WORK/finish.json" 2>/dev/null); $(tail -5 "$WORK/finish.err")"
 expect_eq "the rerun finishes the move" 0 "$rc"
 expect_eq "the source is stopped" Stopped "$(status_of alpha)"
 dead_man_runs && fail "a dead-man still runs" || ok "no dead-man runs"
