@@ -38,7 +38,10 @@ Status check_project_name(const std::string& name) {
                   "use the project's name as `lxc project list` shows it (letters, digits, '-', '_', '.')"));
 }
 
-bool is_ip_address(const std::string& text);
+bool is_ip_address(const std::string& text) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
 
 // An ssh destination: [user@]host (a name, an ssh_config alias, an IPv4 or IPv6 address, or
 // [v6]), or ssh://[user@]host[:port]. Never one that starts with '-' (it would be an ssh option),
@@ -52,6 +55,7 @@ bool valid_destination(std::string dest) {
     if (!std::regex_match(dest.substr(0, at), user)) return false;
     dest.erase(0, at + 1);
   }
+  if (dest.empty()) return false;
   if (std::regex_match(dest, name) || is_ip_address(dest)) return true;
   std::string host = dest, rest;
   if (dest.front() == '[') {
@@ -76,10 +80,6 @@ Status check_destination(const std::string& flag, const std::string& dest, bool 
                   "write [user@]host, an alias from your ssh config, or ssh://[user@]host[:port] (no leading '-', no spaces)"));
 }
 
-bool is_ip_address(const std::string& text) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
 
 Status check_address(const std::string& flag, const std::string& address) {
   if (address.empty() || is_ip_address(address)) return {};

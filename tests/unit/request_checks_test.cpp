@@ -51,7 +51,7 @@ TEST(RequestChecks, InstanceNamesFollowTheManagersRule) {
 // A host beginning with '-' would be an ssh option (-oProxyCommand=... runs a command here).
 TEST(RequestChecks, HostsCannotBecomeSshOptions) {
   for (std::string bad : std::vector<std::string>{"-oProxyCommand=touch /tmp/x", "-p", "root@-x", "a b", "host;id", "host\n",
-                                                  "$(id)", "h`id`", "host:22"}) {
+                                                  "$(id)", "h`id`", "host:22", "root@", "ssh://"}) {
     auto r = valid();
     r.source = bad;
     expect_refused(r, "--from", escaped(bad));
