@@ -45,12 +45,10 @@ MoveFacts MoveFacts::from_json(const json& j) {
   f.source_autostart_off = value_of<bool>(j, "source_autostart_off", false);
   f.source_autostart_at_stop = j.value("source_autostart_at_stop", json(nullptr));
   f.stop_requested_ms = optional_of<long long>(j, "stop_requested_ms");
-  f.target_start_requested_ms = optional_of<long long>(j, "target_start_requested_ms");
   f.dead_man = value_of<std::string>(j, "dead_man", "");
   f.dead_man_seconds = value_of<int>(j, "dead_man_seconds", 0);
   f.dead_man_fires_at = value_of<std::string>(j, "dead_man_fires_at", "");
   f.forwarding = j.value("forwarding", json(nullptr));
-  f.finished_at = value_of<std::string>(j, "finished_at", "");
   return f;
 }
 

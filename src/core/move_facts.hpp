@@ -24,13 +24,12 @@ struct MoveFacts {
   bool source_autostart_off = false;               // ferry turned it off for the outage (a rollback restores it)
   nlohmann::json source_autostart_at_stop;         // its value then (null: unset)
   std::optional<long long> stop_requested_ms;      // this attempt's stop (a rollback clears it)
-  std::optional<long long> target_start_requested_ms;  // ferry asked the target to start (a rollback clears it)
+  // (`target_start_requested_ms` is read in journal order by MoveState: a rollback ends it.)
   std::string dead_man;                            // "", armed, disarmed, fired
   int dead_man_seconds = 0;
   std::string dead_man_fires_at;                   // UTC, ISO 8601
   // After the gate.
   nlohmann::json forwarding;                       // what ferry installed on the old host (null: none)
-  std::string finished_at;
 
   static MoveFacts from_json(const nlohmann::json& merged);
 };

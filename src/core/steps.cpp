@@ -446,15 +446,13 @@ void wait_for_target_operations(MoveContext& ctx, const std::string& name) {
   }
 }
 
-}  // namespace
-
-namespace {
 // Whether the source runs again because its dead-man fired (ferry could not reach it in time).
-bool fired_dead_man(const MoveContext& ctx, const Journal& journal) {
-  if (read_facts(journal).dead_man != "armed") return false;
-  auto state = dead_man_state(ctx, read_move_state(journal).move_id);
+bool fired_dead_man(const MoveContext& ctx, const MoveFacts& facts, const std::string& move_id) {
+  if (facts.dead_man != "armed") return false;
+  auto state = dead_man_state(ctx, move_id);
   return state && *state == DeadManState::fired;
 }
+
 }  // namespace
 
 Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
@@ -501,7 +499,7 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   } else if (*source && was_running && !(*source)->running()) {
     FERRY_TRY(ctx.source_manager->start(name));
     done += "started the instance on the source again";
-  } else if (*source && was_running && (*source)->running() && fired_dead_man(ctx, journal)) {
+  } else if (*source && was_running && (*source)->running() && fired_dead_man(ctx, facts, state.move_id)) {
     done += "the dead-man on " + ctx.source.name() + " had already brought the source back";
   } else {
     done += "the source instance was left as it was (" + std::string(*source ? (*source)->status : "missing") + ")";
