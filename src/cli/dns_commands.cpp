@@ -26,6 +26,7 @@ struct DnsArgs {
   double timeout = 0, verify_timeout = 0, poll_interval = 0, manual_timeout = 0;
   bool force = false;
   bool no_query = false;
+  bool insecure_api = false;
   CLI::App* sub = nullptr;
   bool given(const char* option) const { return sub->count(option) > 0; }
 };
@@ -63,9 +64,11 @@ void add_dns_options(CLI::App& sub, DnsArgs& a) {
   sub.add_option("--timeout", a.timeout, "Seconds to wait for each server or API request (default 5)");
   sub.add_option("--verify-timeout", a.verify_timeout,
                  "Seconds for every server to answer the new data (default 30)");
-  sub.add_option("--api-url", a.api_url, "PowerDNS API base URL, e.g. http://127.0.0.1:8081");
+  sub.add_option("--api-url", a.api_url, "PowerDNS API base URL, e.g. https://dns.example:8081");
   sub.add_option("--api-key-file", a.api_key_file, "File holding the PowerDNS API key");
   sub.add_option("--pdns-server-id", a.server_id, "PowerDNS server id in the API (default localhost)");
+  sub.add_flag("--insecure-api", a.insecure_api,
+               "Allow a plain http:// PowerDNS API URL (its key then crosses the network unencrypted)");
   sub.add_option("--poll-interval", a.poll_interval, "manual: seconds between looks at the primary (default 1)");
   sub.add_option("--manual-timeout", a.manual_timeout, "manual: seconds to wait for your change (default 3600)");
   sub.add_flag("--force", a.force, "switch/finish before the old TTL has passed (prints a warning)");
@@ -88,6 +91,7 @@ Result<DnsPlanInput> command_line_input(const DnsArgs& a, std::vector<std::strin
   if (a.given("--api-url")) in.api_url = a.api_url;
   if (a.given("--api-key-file")) in.api_key_file = a.api_key_file;
   if (a.given("--pdns-server-id")) in.server_id = a.server_id;
+  if (a.insecure_api) in.insecure_api = true;
   if (a.given("--poll-interval")) in.poll_interval = a.poll_interval;
   if (a.given("--manual-timeout")) in.manual_timeout = a.manual_timeout;
   if (!a.command.empty()) in.command = a.command;

@@ -22,6 +22,7 @@ storage::TransferContext MoveContext::transfer_context() const {
   t.target = &target;
   t.target_from_source = request.effective_target_from_source();
   t.bwlimit = request.bwlimit;
+  t.move_id = move_id;
   t.show_progress = !json && !parallel;
   t.note = [this](const std::string& text) { say(text); };
   return t;

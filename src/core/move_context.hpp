@@ -35,6 +35,7 @@ struct MoveContext {
   bool verbose = false;
   bool parallel = false;  // several steps run at once: no progress bars
   std::string state_dir;  // ferry's state (the DNS state of the move lives below it)
+  std::string move_id;    // the journal's: what ferry made is named and proven by it
 
   storage::TransferContext transfer_context() const;
   // Progress and notes for humans go to stderr (stdout stays clean for --json).

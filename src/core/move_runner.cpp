@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <future>
 #include <thread>
 #include <ctime>
+#include <random>
 #include <fmt/core.h>
 
 #include "core/dead_man.hpp"
@@ -36,13 +38,16 @@ std::string sanitize(std::string s) {
   return s;
 }
 
+// The time (for people) and four random hex digits: two moves begun in the same second (two
+// projects, one source host) must not share a dead-man or a snapshot name.
 std::string new_move_id() {
   std::time_t now = std::time(nullptr);
   std::tm tm;
   ::gmtime_r(&now, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%y%m%d%H%M%S", &tm);
-  return buf;
+  std::random_device random;
+  return fmt::format("{}-{:04x}", buf, random() & 0xffff);
 }
 
 // Test hook: FERRY_TEST_KILL=<step-id>:before|after SIGKILLs ferry right before the step's
@@ -136,6 +141,7 @@ Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const 
   if (!journal) return Unexpected{journal.error()};
   s->journal.emplace(std::move(*journal));
   s->state = read_move_state(*s->journal);
+  s->ctx.move_id = s->state.move_id;
   return s;
 }
 
@@ -158,6 +164,7 @@ Status start_new_move_if_needed(Session& s, const MoveRequest& request) {
   }
   FERRY_TRY(s.journal->append("start", "", {{"move_id", new_move_id()}, {"request", request.to_json()}}));
   s.state = read_move_state(*s.journal);
+  s.ctx.move_id = s.state.move_id;
   return {};
 }
 
@@ -481,6 +488,7 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
   }
   if (command == "move" || command == "cutover") (void)journal.append("finished", "");
   s.state = read_move_state(journal);
+  s.ctx.move_id = s.state.move_id;
   json report = summarize(journal, s.state);
   report["ok"] = true;
   std::string text = "ferry: " + command + " of '" + s.ctx.request.instance + "' done";
@@ -595,23 +603,48 @@ CommandOutcome abort_move(Session& s) {
   if (!rb) return failure(rb.error());
   std::string done = *rb;
   auto& name = s.ctx.discovery.instance.name;
-  // ferry's snapshots first: their holds would keep the manager from deleting the copy (zfs).
+  auto& tm = *s.ctx.target_manager;
   auto t = s.ctx.transfer_context();
-  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
-  done += "; removed ferry's snapshots";
-  // Only what ferry created on the target is removed: the imported copy and its volumes.
-  if (journal.is_done("prepare.import") || journal.last("begin").has_value()) {
-    auto tgt = s.ctx.target_manager->instance(name);
-    if (tgt && *tgt && journal.is_done("prepare.import")) {
-      std::vector<std::string> argv = {s.ctx.target_manager->client(), "delete", name, "--force"};
-      if (auto r = s.ctx.target.run(argv); !r) return failure(r.error());
-      done += "; deleted the target copy";
-      for (auto& v : s.ctx.discovery.volumes)
-        if (v.role != "instance") {
-          auto r = s.ctx.target.run({s.ctx.target_manager->client(), "storage", "volume", "delete", v.pool, v.role.substr(7)});
-          if (r) done += "; deleted volume " + v.role;
-        }
+  // Imported: the manager knows the copy (an import cut off after the recover counts too: the
+  // preflight saw no such instance there, and the recover lock kept other imports out).
+  bool import_begun = std::any_of(journal.records().begin(), journal.records().end(),
+                                  [](auto& r) { return r.event == "begin" && r.step == "prepare.import"; });
+  bool imported = journal.is_done("prepare.import");
+  if (!imported && import_begun) {
+    auto there = tm.instance(name);
+    if (!there) return failure(there.error());
+    imported = there->has_value();
+  }
+  std::vector<std::string> left;
+  if (!imported) {
+    // Not imported: what the streams left on the target, proven this move's before its
+    // snapshots (the proof) go.
+    for (auto& v : s.ctx.discovery.volumes) {
+      auto removal = s.ctx.driver->remove_received(t, v);
+      if (!removal) return failure(removal.error());
+      if (!removal->removed.empty()) done += "; removed " + v.role + "'s received copy on " + s.ctx.target.name();
+      left.insert(left.end(), removal->left.begin(), removal->left.end());
     }
+  }
+  // This move's snapshots (their holds would keep the manager from deleting the copy, zfs).
+  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+  done += "; removed this move's snapshots";
+  if (imported) {
+    // Through the target's manager, in the move's project: only what ferry imported.
+    if (auto there = tm.instance(name); there && *there) {
+      if (auto r = tm.delete_instance(name); !r) return failure(r.error());
+      done += "; deleted the target copy (project " + tm.project() + ")";
+    }
+    for (auto& v : s.ctx.discovery.volumes)
+      if (v.role != "instance") {
+        if (auto r = tm.delete_custom_volume(v.pool, v.role.substr(7)); r) done += "; deleted volume " + v.role;
+        else left.push_back(v.role + " (" + r.error().message() + ")");
+      }
+  }
+  if (!left.empty()) {
+    std::string list;
+    for (auto& l : left) list += (list.empty() ? "" : "; ") + l;
+    done += "; left on " + s.ctx.target.name() + ": " + list;
   }
   (void)journal.append("aborted", "", {{"actions", done}});
   return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};

@@ -177,7 +177,7 @@ std::optional<json> planned_forwarding(const MoveContext& ctx) {
     }
   }
   if (ports.empty()) return std::nullopt;
-  return json{{"table", forward::table_name(instance_name(ctx))}, {"from", r.source_address}, {"to", r.target_address}, {"ports", ports}};
+  return json{{"table", forward::table_name(ctx.request.project, instance_name(ctx))}, {"from", r.source_address}, {"to", r.target_address}, {"ports", ports}};
 }
 
 Result<json> do_forward(MoveContext& ctx, Journal& journal) {
@@ -197,9 +197,11 @@ Result<json> do_forward(MoveContext& ctx, Journal& journal) {
 Result<std::string> remove_forwarding(MoveContext& ctx, Journal& journal) {
   auto f = read_facts(journal).forwarding;
   if (!f.is_object()) return std::string("no forwarding to remove");
-  FERRY_TRY(forward::remove(ctx.source, f.value("table", ""), forward::is_ipv6(f.value("to", "")), f.value("previous_forwarding", "")));
+  auto restored = forward::remove(ctx.source, f.value("table", ""), forward::is_ipv6(f.value("to", "")), f.value("previous_forwarding", ""));
+  if (!restored) return Unexpected{restored.error()};
   FERRY_TRY(journal.append("fact", "", {{"forwarding", nullptr}}));
-  return "removed the forwarding of " + f.value("from", "") + " to " + f.value("to", "") + " on " + ctx.source.name();
+  return "removed the forwarding of " + f.value("from", "") + " to " + f.value("to", "") + " on " + ctx.source.name() +
+         (*restored ? "" : " (IP forwarding stays on: another move's forwarding there still needs it)");
 }
 
 namespace {

@@ -44,6 +44,7 @@ void merge_into(DnsPlanInput& base, const DnsPlanInput& over) {
   FERRY_MERGE(api_url);
   FERRY_MERGE(api_key_file);
   FERRY_MERGE(server_id);
+  FERRY_MERGE(insecure_api);
   FERRY_MERGE(command);
   FERRY_MERGE(poll_interval);
   FERRY_MERGE(manual_timeout);
@@ -75,6 +76,12 @@ bool read_value(const toml::table& dns, const char* key, std::optional<T>& out, 
       return true;
     }
     why = fmt::format("dns.{} must be a string{}", key, where(*node));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = node->value<bool>()) {
+      out = *v;
+      return true;
+    }
+    why = fmt::format("dns.{} must be true or false{}", key, where(*node));
   } else if constexpr (std::is_same_v<T, double>) {
     if (node->is_number()) {
       out = *node->value<double>();
@@ -128,7 +135,7 @@ Result<DnsPlanInput> parse_dns_section(const std::string& toml_text, const std::
 
   static const std::set<std::string> known = {
       "move",    "provider", "zone",         "ttl",       "servers", "primary",
-      "key_file", "timeout", "verify_timeout", "api_url", "api_key_file", "server_id",
+      "key_file", "timeout", "verify_timeout", "api_url", "api_key_file", "server_id", "insecure_api",
       "command", "poll_interval", "manual_timeout", "record"};
   for (const auto& [key, node] : *dns) {
     if (!known.count(std::string(key.str())))
@@ -143,6 +150,7 @@ Result<DnsPlanInput> parse_dns_section(const std::string& toml_text, const std::
             read_value(*dns, "api_url", input.api_url, why) &&
             read_value(*dns, "api_key_file", input.api_key_file, why) &&
             read_value(*dns, "server_id", input.server_id, why) && read_value(*dns, "command", input.command, why) &&
+            read_value(*dns, "insecure_api", input.insecure_api, why) &&
             read_value(*dns, "poll_interval", input.poll_interval, why) &&
             read_value(*dns, "manual_timeout", input.manual_timeout, why);
   if (!ok) return file_error(origin, why);
@@ -208,6 +216,7 @@ void to_json(nlohmann::json& j, const DnsPlanInput& in) {
   FERRY_PUT(api_url);
   FERRY_PUT(api_key_file);
   FERRY_PUT(server_id);
+  FERRY_PUT(insecure_api);
   FERRY_PUT(command);
   FERRY_PUT(poll_interval);
   FERRY_PUT(manual_timeout);
@@ -235,6 +244,7 @@ void from_json(const nlohmann::json& j, DnsPlanInput& in) {
   FERRY_GET(api_url);
   FERRY_GET(api_key_file);
   FERRY_GET(server_id);
+  FERRY_GET(insecure_api);
   FERRY_GET(command);
   FERRY_GET(poll_interval);
   FERRY_GET(manual_timeout);
@@ -318,6 +328,14 @@ Result<DnsPlan> finalize_plan(const DnsPlanInput& in) {
       if (plan.api_key_file.empty())
         return usage("the powerdns provider needs a file holding the API key",
                      "give --api-key-file FILE or dns.api_key_file");
+      if (plan.api_url.rfind("https://", 0) != 0 && plan.api_url.rfind("http://", 0) != 0)
+        return usage("the PowerDNS API URL must begin with https:// (or http://): " + plan.api_url,
+                     "give it as https://HOST:PORT");
+      // The API key goes in a header of every request: over plain http anyone on the path reads it.
+      if (plan.api_url.rfind("http://", 0) == 0 && !in.insecure_api.value_or(false))
+        return usage("the PowerDNS API URL " + plan.api_url + " is plain http: the API key would cross the network unencrypted",
+                     "use https:// (PowerDNS behind a TLS proxy), or say --insecure-api (dns.insecure_api = true) "
+                     "when the API is on this host or a network you trust");
       break;
     case ProviderKind::exec:
       if (plan.command.empty() || plan.command.front().empty())

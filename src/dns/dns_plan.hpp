@@ -40,6 +40,7 @@ struct DnsPlanInput {
   std::optional<std::string> api_url;                // powerdns
   std::optional<std::string> api_key_file;           // powerdns
   std::optional<std::string> server_id;              // powerdns, default "localhost"
+  std::optional<bool> insecure_api;                  // powerdns: allow a plain http:// API URL
   std::optional<std::vector<std::string>> command;   // exec: argv, no shell
   std::optional<double> poll_interval;               // manual and verification polling, default 1
   std::optional<double> manual_timeout;              // manual: how long to wait, default 3600

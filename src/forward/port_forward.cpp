@@ -11,10 +11,15 @@ std::string sysctl_key(bool ipv6) { return ipv6 ? "net.ipv6.conf.all.forwarding"
 std::string family(bool ipv6) { return ipv6 ? "ip6" : "ip"; }
 }  // namespace
 
-std::string table_name(const std::string& instance) {
-  std::string t = "ferry_fwd_";
-  for (char c : instance) t += isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return t;
+std::string table_name(const std::string& project, const std::string& instance) {
+  // nft takes letters, digits, '_', '.', '-' and '/' in a table name; a project name has no '/'
+  // (nor an instance name): one table per project and instance, two never the same.
+  auto kept = [](const std::string& s) {
+    std::string out;
+    for (char c : s) out += isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+    return out;
+  };
+  return "ferry_fwd_" + kept(project) + "/" + kept(instance);
 }
 
 std::string ruleset(const Forwarding& f) {
@@ -33,8 +38,19 @@ std::string ruleset(const Forwarding& f) {
   return s;
 }
 
-// One round trip on the switch's path: print the old setting, load the table, turn forwarding on.
-const char* kInstall = "set -e; sysctl -n \"$1\"; nft -f -; sysctl -q -w \"$1=1\"";
+// Forwarding is host-wide and several moves may forward from one host: the setting before the
+// first of them is kept in /run/ferry, under a lock, and put back when the last table goes.
+// One round trip on the switch's path: print that setting, load the table, turn forwarding on.
+const char* kInstall =
+    "set -e; saved=/run/ferry/forwarding.$1; mkdir -p /run/ferry; exec 9>/run/ferry/forwarding.lock; flock 9; "
+    "[ -e \"$saved\" ] || sysctl -n \"$1\" >\"$saved\"; cat \"$saved\"; nft -f -; sysctl -q -w \"$1=1\"";
+// Removes the table; puts the setting back only if no ferry table of the family is left ($3: the
+// journaled setting, for a host whose /run was cleared since). Prints "kept" if it stays on.
+const char* kRemove =
+    "set -e; saved=/run/ferry/forwarding.$1; mkdir -p /run/ferry; exec 9>/run/ferry/forwarding.lock; flock 9; "
+    "nft -f -; if nft list tables \"$2\" | grep -q ' ferry_fwd_'; then echo kept; exit 0; fi; "
+    "v=$(cat \"$saved\" 2>/dev/null || echo \"$3\"); rm -f \"$saved\"; "
+    "if [ -n \"$v\" ] && [ \"$v\" != 1 ]; then sysctl -q -w \"$1=$v\"; fi";
 
 Result<std::string> install(const exec::Host& host, const Forwarding& f) {
   exec::RunOptions in;
@@ -46,13 +62,12 @@ Result<std::string> install(const exec::Host& host, const Forwarding& f) {
   return value;
 }
 
-Status remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting) {
+Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting) {
   exec::RunOptions in;
   in.input = fmt::format("table {0} {1} {{}}\ndelete table {0} {1}\n", family(ipv6), table);
-  if (auto r = host.run({"nft", "-f", "-"}, in); !r) return Unexpected{r.error()};
-  if (!previous_setting.empty() && previous_setting != "1")
-    if (auto r = host.run({"sysctl", "-q", "-w", sysctl_key(ipv6) + "=" + previous_setting}); !r) return Unexpected{r.error()};
-  return {};
+  auto out = host.run({"sh", "-c", kRemove, "sh", sysctl_key(ipv6), family(ipv6), previous_setting}, in);
+  if (!out) return Unexpected{out.error()};
+  return out->find("kept") == std::string::npos;
 }
 
 }  // namespace ferry::forward

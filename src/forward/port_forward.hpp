@@ -18,16 +18,18 @@ struct Forwarding {
   std::vector<int> ports;    // tcp ports
 };
 
-// ferry_fwd_<instance>, sanitised to what nft accepts as a table name.
-std::string table_name(const std::string& instance);
+// ferry_fwd_<project>/<instance>: one per move from a host (nft accepts '/'; neither name has one).
+std::string table_name(const std::string& project, const std::string& instance);
 // The nft script that (re)creates the table. Pure: unit-tested.
 std::string ruleset(const Forwarding& f);
 
 // Installs the table on `host` (replacing an older one of the same name) and turns IP forwarding
-// on; returns the previous forwarding setting, to be put back by remove().
+// on; returns the setting from before the first of ferry's tables on the host, for remove().
 Result<std::string> install(const exec::Host& host, const Forwarding& f);
-// Removes the table (if there) and restores the forwarding setting (if given).
-Status remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting);
+// Removes the table (if there); once no other ferry table is left, restores the forwarding setting
+// (the host's record of it, or `previous_setting`). True if it did; false: another move's
+// forwarding still needs it on.
+Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting);
 
 bool is_ipv6(const std::string& address);
 

@@ -210,6 +210,12 @@ Status InstanceManager::stop(const std::string& name, int timeout_s, bool force)
 
 Status InstanceManager::freeze(const std::string& name) const { return run_client({"pause", name}); }
 
+Status InstanceManager::delete_instance(const std::string& name) const { return run_client({"delete", name, "--force"}); }
+
+Status InstanceManager::delete_custom_volume(const std::string& pool, const std::string& name) const {
+  return run_client({"storage", "volume", "delete", pool, name});
+}
+
 Result<long> InstanceManager::init_pid(const std::string& name) const {
   auto j = query(with_project("/1.0/instances/" + name + "/state"));
   if (!j) return Unexpected{j.error()};

@@ -60,6 +60,9 @@ class InstanceManager {
   Result<exec::Completed> exec_in(const std::string& name, const std::vector<std::string>& argv, int timeout_s) const;
   Status set_config(const std::string& name, const std::string& key, const std::string& value) const;
   Status unset_config(const std::string& name, const std::string& key) const;
+  // Deletes the instance (forced: stopped or not) and a custom volume, in this manager's project.
+  Status delete_instance(const std::string& name) const;
+  Status delete_custom_volume(const std::string& pool, const std::string& name) const;
   // Replaces the instance's config and devices (PUT), keeping the target's volatile keys.
   Status put_instance(const std::string& name, const nlohmann::json& body) const;
 

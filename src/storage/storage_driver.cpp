@@ -1,5 +1,7 @@
 #include "storage/storage_driver.hpp"
 
+#include <algorithm>
+
 #include "storage/btrfs/btrfs_driver.hpp"
 #include "storage/zfs/zfs_driver.hpp"
 #include "ui/progress.hpp"
@@ -10,6 +12,12 @@ std::string volume_path(const std::string&, const std::string& pool_root, const 
                         const std::string& volume_name) {
   // Both backends lay volumes out the same way below the pool's root: <root>/<kind>/<name>.
   return pool_root + "/" + kind + "/" + volume_name;
+}
+
+bool is_move_snapshot(const std::string& name, const std::string& move_id) {
+  std::string prefix = "ferry-" + move_id + "-";
+  if (move_id.empty() || name.size() <= prefix.size() || name.rfind(prefix, 0) != 0) return false;
+  return std::all_of(name.begin() + prefix.size(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {

@@ -20,6 +20,7 @@ struct TransferContext {
   const exec::Host* target = nullptr;
   std::string target_from_source;  // the target's ssh destination as the source sees it
   std::string bwlimit;             // e.g. "20M": throttles each stream (pv -L)
+  std::string move_id;             // the move's: only its snapshots are ferry's to destroy
   bool show_progress = true;
   bool in_outage = false;  // the final increment: skip what can wait (size estimate, holds, checks)
   // The snapshot the target received last, as ferry's journal says: lets the final increment go
@@ -74,8 +75,16 @@ class StorageDriver {
   // Makes the received data the instance's live volume on the target (btrfs: a writable
   // subvolume from the received read-only one; zfs: nothing to do).
   virtual Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) = 0;
-  // Removes ferry's snapshots (and holds) on both hosts except `keep` (empty: all).
+  // Removes this move's snapshots (and holds) on both hosts except `keep` (empty: all of them).
   virtual Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) = 0;
+  // Before the target's manager imported it: removes what this move received of `volume` on the
+  // target, and only what it proves is this move's (its snapshots' GUIDs or received UUIDs match
+  // the source's snapshots of this move; a partial receive's token names one). Returns what it
+  // removed and what it left (not proven, with why).
+  struct Removal {
+    std::vector<std::string> removed, left;
+  };
+  virtual Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) = 0;
   // Free bytes where the target would receive the volume.
   virtual Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) = 0;
 };

@@ -58,7 +58,7 @@ expect_eq "alpha's address serves beta's records" "$stored_beta" "$stored_alpha"
 ferry finish $name --from alpha --to beta >"$WORK/finish.out" 2>&1 || { cat "$WORK/finish.out"; fail "ferry finish failed"; }
 if curl -sf -m 2 -o /dev/null "http://$ALPHA:$port/records"; then fail "alpha still forwards after ferry finish"
 else ok "after ferry finish alpha no longer forwards"; fi
-expect_eq "ferry's nftables table is gone from alpha" "" "$(on_sh alpha 'nft list tables' | grep ferry_fwd_t_cb_web || true)"
+expect_eq "ferry's nftables table is gone from alpha" "" "$(on_sh alpha 'nft list tables' | grep -F ferry_fwd_default/t-cb-web || true)"
 
 note "a budget below stop + start is refused before any outage"
 small=t-cb-small

@@ -64,7 +64,7 @@ expect_eq "DNS unchanged on the primary" "$ALPHA" "$(answer "$FERRY_LAB_DNS_PRIM
 expect_eq "DNS unchanged on the secondary" "$ALPHA" "$(answer "$FERRY_LAB_DNS_SECONDARY")"
 expect_eq "the source serves again" Running "$(instance_field alpha lxd $name .status)"
 expect_eq "the target copy is stopped" Stopped "$(instance_field beta lxd $name .status)"
-expect_eq "no forwarding on alpha" "" "$(on_sh alpha 'nft list tables' | grep ferry_fwd_t_ch || true)"
+expect_eq "no forwarding on alpha" "" "$(on_sh alpha 'nft list tables' | grep -F ferry_fwd_default/t-ch || true)"
 answers_within "http://$ALPHA:$port/records" 10 && ok "alpha answers" || fail "alpha does not answer after the rollback"
 
 note "the same command with a health check that passes"

@@ -8,8 +8,15 @@
 reset_names "$PDNS" svc www
 cleanup_hooks+=("reset_names '$PDNS' svc www")
 API_KEY_FILE=$FERRY_LAB_PDNS_API_KEY_FILE
-COMMON=(--provider powerdns --api-url "$FERRY_LAB_PDNS_API" --api-key-file "$API_KEY_FILE" --zone "$ZONE"
+# The lab's API is plain http on the lab's own network: said so with --insecure-api.
+COMMON=(--provider powerdns --api-url "$FERRY_LAB_PDNS_API" --insecure-api --api-key-file "$API_KEY_FILE" --zone "$ZONE"
   --dns-server "$PDNS" --verify-timeout 5)
+
+note "plain http without --insecure-api: refused before any request"
+run_ferry dns lower --move p0 --provider powerdns --api-url "$FERRY_LAB_PDNS_API" --api-key-file "$API_KEY_FILE" --zone "$ZONE" --dns-server "$PDNS" --name svc
+expect_rc "http refused" 2
+expect_out "says why" "is plain http: the API key would cross the network unencrypted"
+expect_out "says what to do" "--insecure-api"
 
 note "dry run"
 run_ferry dns lower --dry-run --move p1 "${COMMON[@]}" --ttl 4 --name svc --name www
@@ -65,14 +72,14 @@ expect_eq "unchanged" "198.18.0.99/2" "$(answers "svc.$ZONE" A "$PDNS")"
 note "wrong API key, unknown zone"
 reset_names "$PDNS" svc
 printf 'not-the-key\n' >"$WORK/wrong.key"
-run_ferry dns lower --move p4 --provider powerdns --api-url "$FERRY_LAB_PDNS_API" --api-key-file "$WORK/wrong.key" --zone "$ZONE" --dns-server "$PDNS" --name svc
+run_ferry dns lower --move p4 --provider powerdns --api-url "$FERRY_LAB_PDNS_API" --insecure-api --api-key-file "$WORK/wrong.key" --zone "$ZONE" --dns-server "$PDNS" --name svc
 expect_rc "wrong API key" 1
 expect_out "names the API and HTTP 401" "the PowerDNS API at $FERRY_LAB_PDNS_API refused to read zone ferry.test. (HTTP 401)"
 expect_out "hints at the key" "the API key is wrong"
-run_ferry dns lower --move p5 --provider powerdns --api-url "$FERRY_LAB_PDNS_API" --api-key-file "$API_KEY_FILE" --zone nosuch.test --dns-server "$PDNS" --name svc
+run_ferry dns lower --move p5 --provider powerdns --api-url "$FERRY_LAB_PDNS_API" --insecure-api --api-key-file "$API_KEY_FILE" --zone nosuch.test --dns-server "$PDNS" --name svc
 expect_rc "unknown zone" 1
 expect_out "HTTP 404 with a hint" "PowerDNS has no zone nosuch.test."
-run_ferry dns lower --move p6 --provider powerdns --api-url http://127.0.0.1:1 --api-key-file "$API_KEY_FILE" --zone "$ZONE" --dns-server "$PDNS" --name svc
+run_ferry dns lower --move p6 --provider powerdns --api-url http://127.0.0.1:1 --insecure-api --api-key-file "$API_KEY_FILE" --zone "$ZONE" --dns-server "$PDNS" --name svc
 expect_rc "API not reachable" 1
 expect_out "names the URL" "cannot reach the PowerDNS API at http://127.0.0.1:1"
 expect_eq "still unchanged" "198.18.0.2/5" "$(answers "svc.$ZONE" A "$PDNS")"

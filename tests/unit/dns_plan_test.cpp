@@ -114,8 +114,19 @@ TEST(DnsPlan, EachProviderNeedsItsSettings) {
   EXPECT_FALSE(finalize_plan(in));
   in.api_key_file = "/k";
   plan = finalize_plan(in);
+  ASSERT_FALSE(plan);  // plain http: the API key would cross the network in clear
+  EXPECT_NE(plan.error().what.find("plain http"), std::string::npos) << plan.error().what;
+  EXPECT_NE(plan.error().hint.find("--insecure-api"), std::string::npos);
+  in.insecure_api = true;
+  plan = finalize_plan(in);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->api_url, "http://127.0.0.1:8081");
+  in.insecure_api = std::nullopt;
+  in.api_url = "https://dns.example:8081";
+  EXPECT_TRUE(finalize_plan(in));
+  in.api_url = "ftp://dns.example";
+  EXPECT_FALSE(finalize_plan(in));
+  in.api_url = "https://dns.example:8081";
   in.provider = "exec";
   EXPECT_FALSE(finalize_plan(in));
   in.command = std::vector<std::string>{"/bin/true"};

@@ -7,13 +7,20 @@ namespace ferry {
 namespace {
 
 TEST(Forwarding, RulesetReplacesFerrysOwnTableOnly) {
-  forward::Forwarding f{forward::table_name("web-1"), "198.18.0.2", "198.18.0.3", {80, 443}};
-  EXPECT_EQ(f.table, "ferry_fwd_web_1");
+  forward::Forwarding f{forward::table_name("default", "web-1"), "198.18.0.2", "198.18.0.3", {80, 443}};
+  EXPECT_EQ(f.table, "ferry_fwd_default/web-1");
   auto s = forward::ruleset(f);
-  EXPECT_EQ(s.rfind("table ip ferry_fwd_web_1 {}\ndelete table ip ferry_fwd_web_1\n", 0), 0u) << s;
+  EXPECT_EQ(s.rfind("table ip ferry_fwd_default/web-1 {}\ndelete table ip ferry_fwd_default/web-1\n", 0), 0u) << s;
   EXPECT_NE(s.find("ip daddr 198.18.0.2 tcp dport { 80, 443 } dnat to 198.18.0.3"), std::string::npos) << s;
   EXPECT_NE(s.find("ip daddr 198.18.0.3 tcp dport { 80, 443 } masquerade"), std::string::npos) << s;
   EXPECT_NE(s.find("hook output"), std::string::npos);  // clients on the old host itself too
+}
+
+TEST(Forwarding, EachProjectsInstanceHasItsOwnTable) {
+  // The same instance name in two projects, and names that one replacement would make equal.
+  EXPECT_NE(forward::table_name("default", "web"), forward::table_name("p", "web"));
+  EXPECT_NE(forward::table_name("a-b", "c"), forward::table_name("a_b", "c"));
+  EXPECT_NE(forward::table_name("a", "b-c"), forward::table_name("a-b", "c"));
 }
 
 TEST(Forwarding, Ipv6UsesTheIp6Family) {

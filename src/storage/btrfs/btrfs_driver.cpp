@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "exec/stream.hpp"
 #include "ui/progress.hpp"
@@ -81,6 +82,10 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
     if (!partial) return Unexpected{partial.error()};
     if (*partial) {
       if ((*partial)->received_uuid != "-") return TransferStats{};
+      if (!(*partial)->half_received())
+        return fail(make_error(hop.receive_dir + "/" + basename(hop.send_path) + " on the target is a snapshot ferry did not send")
+                        .on(ctx.target->name())
+                        .with_hint("someone snapshotted the target copy; delete that snapshot on the target, then run ferry again"));
       if (ctx.note) ctx.note("deleting the half-received " + label + " on the target and sending it again");
       FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", hop.receive_dir + "/" + basename(hop.send_path)}));
     }
@@ -126,10 +131,12 @@ SubvolumeIds parse_subvolume_show(const std::string& text) {
   SubvolumeIds ids;
   static const std::regex uuid(R"((^|\n)\s*UUID:\s*(\S+))");
   static const std::regex received(R"(Received UUID:\s*(\S+))");
+  static const std::regex parent(R"(Parent UUID:\s*(\S+))");
   static const std::regex flags(R"(Flags:\s*(\S+))");
   std::smatch m;
   if (std::regex_search(text, m, uuid)) ids.uuid = m[2];
   if (std::regex_search(text, m, received)) ids.received_uuid = m[1];
+  if (std::regex_search(text, m, parent)) ids.parent_uuid = m[1];
   if (std::regex_search(text, m, flags)) ids.readonly = m[1].str().find("readonly") != std::string::npos;
   return ids;
 }
@@ -179,7 +186,7 @@ Result<TargetState> BtrfsDriver::target_state(const TransferContext& ctx, const 
     auto rid = show(*ctx.target, ferry_dir(v.target_path) + "/" + r);
     if (!rid) return Unexpected{rid.error()};
     if (!*rid) continue;
-    if ((*rid)->received_uuid == "-") return TargetState::ferry_copy;  // half-received by ferry
+    if ((*rid)->half_received() && is_move_snapshot(r, ctx.move_id)) return TargetState::ferry_copy;  // this move's, cut off
     for (auto& s : *sent) {
       auto sid = show(*ctx.source, ferry_dir(v.source_path) + "/" + s);
       if (!sid) return Unexpected{sid.error()};
@@ -221,6 +228,16 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   if (!snaps) return Unexpected{snaps.error()};
   auto there = list_dir(*ctx.target, manager_snapshot_dir(v.target_path));
   if (!there) return Unexpected{there.error()};
+  // A snapshot of the target copy that the source does not have is somebody's: ferry's streams
+  // would go on beside it, and the activation would leave the instance newer than it.
+  std::string strangers;
+  for (auto& t : *there)
+    if (std::find(snaps->begin(), snaps->end(), t) == snaps->end()) strangers += (strangers.empty() ? "" : ", ") + t;
+  if (!strangers.empty())
+    return fail(make_error("the target copy of " + v.role + " has snapshots the source does not: " + strangers)
+                    .on(ctx.target->name())
+                    .with_hint("someone snapshotted the target copy; delete those snapshots on the target (or abort the move), "
+                               "then run ferry again"));
   std::optional<std::string> previous;
   for (size_t i = 0; i < snaps->size(); ++i) {
     const auto& s = (*snaps)[i];
@@ -288,9 +305,55 @@ Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Vol
     auto names = list_dir(*h, dir);
     if (!names) return Unexpected{names.error()};
     for (auto& n : *names)
-      if (is_ferry_snapshot(n) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
+      if (is_move_snapshot(n, ctx.move_id) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
   }
   return {};
+}
+
+Result<StorageDriver::Removal> BtrfsDriver::remove_received(const TransferContext& ctx, const Volume& v) {
+  Removal out;
+  std::vector<std::string> doomed;
+  std::vector<std::string> ours;  // target-side UUIDs of this move's received snapshots
+  // What the target holds at `dir` under a source name is this move's if its received UUID is
+  // the source subvolume's (or it is a receive cut off, of a name the source has).
+  auto proven = [&](const std::string& target_dir, const std::string& source_dir, const std::string& n) -> Result<bool> {
+    auto rid = show(*ctx.target, target_dir + "/" + n);
+    if (!rid) return Unexpected{rid.error()};
+    auto sid = show(*ctx.source, source_dir + "/" + n);
+    if (!sid) return Unexpected{sid.error()};
+    if (!*rid || !*sid) return false;
+    bool mine = (*rid)->half_received() || (*rid)->received_uuid == (*sid)->uuid;
+    if (mine) ours.push_back((*rid)->uuid);
+    return mine;
+  };
+  for (auto [target_dir, source_dir, only_this_move] :
+       {std::tuple{ferry_dir(v.target_path), ferry_dir(v.source_path), true},
+        std::tuple{manager_snapshot_dir(v.target_path), manager_snapshot_dir(v.source_path), false}}) {
+    auto names = list_dir(*ctx.target, target_dir);
+    if (!names) return Unexpected{names.error()};
+    for (auto& n : *names) {
+      if (only_this_move && !is_move_snapshot(n, ctx.move_id)) continue;  // another move's: not this abort's
+      auto mine = proven(target_dir, source_dir, n);
+      if (!mine) return Unexpected{mine.error()};
+      (*mine ? doomed : out.left).push_back(target_dir + "/" + n);
+    }
+  }
+  // The instance's volume: ferry's if it is a snapshot of one of this move's received subvolumes.
+  auto live = show(*ctx.target, v.target_path);
+  if (!live) return Unexpected{live.error()};
+  if (*live) {
+    bool mine = std::find(ours.begin(), ours.end(), (*live)->parent_uuid) != ours.end();
+    if (mine) doomed.insert(doomed.begin(), v.target_path);
+    else out.left.push_back(v.target_path);
+  }
+  for (auto& d : out.left) d += " (not proven this move's)";
+  for (auto& d : doomed) {
+    FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", d}));
+    out.removed.push_back(d);
+  }
+  // The directories ferry made for them, if now empty.
+  (void)ctx.target->run_raw({"rmdir", "--ignore-fail-on-non-empty", ferry_dir(v.target_path), manager_snapshot_dir(v.target_path)});
+  return out;
 }
 
 Result<uint64_t> BtrfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {

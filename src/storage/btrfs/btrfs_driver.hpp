@@ -21,13 +21,18 @@ class BtrfsDriver final : public StorageDriver {
                                              const std::string& snap) override;
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
+  Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
 };
 
 struct SubvolumeIds {
   std::string uuid;
+  std::string parent_uuid;    // what it is a snapshot of ("-": none)
   std::string received_uuid;  // "-" when not received
   bool readonly = false;
+  // `btrfs receive` sets the received UUID and the read-only flag when a subvolume is complete:
+  // writable without one is a receive cut off; read-only without one is somebody's snapshot.
+  bool half_received() const { return received_uuid == "-" && !readonly; }
 };
 // Parses `btrfs subvolume show` output.
 SubvolumeIds parse_subvolume_show(const std::string& text);

@@ -127,6 +127,29 @@ Status release_and_destroy(const exec::Host& host, const std::string& snapshot) 
   return {};
 }
 
+// What a partial receive's resume token says, read on the source: the snapshot it brings and the
+// dry run's output (what is left, what the target holds).
+struct TokenContents {
+  std::optional<std::string> snapshot;  // "pool/ds@snap"
+  std::string dry_run;                  // empty when the dry run failed
+};
+TokenContents read_token(const exec::Host& source, const std::string& token);
+
+// Whether a resume token's stream is of one of this move's snapshots of the source dataset: the
+// only partial receive ferry continues or discards.
+bool token_is_this_moves(const TokenContents& t, const TransferContext& ctx, const Volume& v) {
+  return t.snapshot && stream_is_this_moves(*t.snapshot, v.source_path, ctx.move_id);
+}
+
+Error not_this_moves_partial(const TransferContext& ctx, const Volume& v, const TokenContents& t) {
+  return make_error(v.target_path + " holds a partial receive ferry cannot prove is this move's",
+                    t.snapshot ? "its stream is of " + *t.snapshot : "its resume token names no snapshot ferry knows")
+      .on(ctx.target->name())
+      .with_hint("ferry leaves it alone: finish that receive, or discard it with `zfs recv -A " + v.target_path +
+                 "` on the target if it is disposable, then run ferry again")
+      .with_code(ExitCode::preflight);
+}
+
 }  // namespace
 
 std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text) {
@@ -167,7 +190,28 @@ std::optional<uint64_t> parse_token_bytes(const std::string& text) {
   return std::nullopt;
 }
 
+bool stream_is_this_moves(const std::string& snapshot, const std::string& source_dataset, const std::string& move_id) {
+  std::string prefix = source_dataset + "@";
+  return snapshot.rfind(prefix, 0) == 0 && is_move_snapshot(snapshot.substr(prefix.size()), move_id);
+}
+
+std::optional<std::string> parse_token_snapshot(const std::string& text) {
+  static const std::regex toname(R"((^|\n)\s*toname = '?([^'\s]+))");
+  std::smatch m;
+  if (std::regex_search(text, m, toname)) return m[2].str();
+  return std::nullopt;
+}
+
 namespace {
+TokenContents read_token(const exec::Host& source, const std::string& token) {
+  TokenContents t;
+  auto dry = source.run_raw({"zfs", "send", "-n", "-v", "-P", "-t", token});
+  if (!dry) return t;
+  t.snapshot = parse_token_snapshot(dry->out + "\n" + dry->err);
+  if (dry->status.ok()) t.dry_run = dry->out + "\n" + dry->err;
+  return t;
+}
+
 // One `zfs snapshot` naming every dataset: atomic within a pool.
 std::vector<std::string> snapshot_argv(const std::vector<Volume>& volumes, const std::string& snap) {
   std::vector<std::string> argv = {"zfs", "snapshot"};
@@ -234,7 +278,9 @@ Result<TargetState> ZfsDriver::target_state(const TransferContext& ctx, const Vo
   for (auto& t : **tgt)
     for (auto& s : src->value_or(std::vector<SnapshotInfo>{}))
       if (s.guid == t.guid) return TargetState::ferry_copy;
-  if ((*tgt)->empty() && *token != "-") return TargetState::ferry_copy;  // an interrupted first stream
+  // An interrupted first stream: ferry's only if its token names this move's snapshot.
+  if ((*tgt)->empty() && *token != "-" && token_is_this_moves(read_token(*ctx.source, *token), ctx, v))
+    return TargetState::ferry_copy;
   return TargetState::foreign;
 }
 
@@ -314,14 +360,13 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
   // An interrupted stream first: resume it with its token, or discard it if the token is stale.
   {
     if (token != "-" && !token.empty()) {
-      // The dry run of the resumed stream says what the target already has (the token's
-      // "bytes") and what is left ("size"): the note and the progress bar's total.
-      uint64_t left = 0;
+      // The dry run of the resumed stream says whose it is (continued or discarded only if this
+      // move's), what the target already has (the token's "bytes") and what is left ("size").
+      auto contents = read_token(*ctx.source, token);
+      if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
+      uint64_t left = parse_send_size(contents.dry_run).value_or(0);
       std::string have;
-      if (auto dry = ctx.source->run({"zfs", "send", "-n", "-v", "-P", "-t", token})) {
-        left = parse_send_size(*dry).value_or(0);
-        if (auto b = parse_token_bytes(*dry)) have = " (" + ui::format_bytes(*b) + " already on the target)";
-      }
+      if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + ui::format_bytes(*b) + " already on the target)";
       if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
       exec::StreamSpec spec;
       spec.send = {"zfs", "send", "-v", "-P", "-t", token};
@@ -384,7 +429,7 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     auto list = list_snapshots(*h, ds);
     if (!list) return Unexpected{list.error()};
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_ferry_snapshot(s.name) && s.name != snap) (void)h->run_raw({"zfs", "release", kHoldTag, ds + "@" + s.name});
+      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw({"zfs", "release", kHoldTag, ds + "@" + s.name});
   }
   return total;
 }
@@ -476,9 +521,41 @@ Status ZfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volum
       continue;
     }
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_ferry_snapshot(s.name) && s.name != keep) note(release_and_destroy(*h, ds + "@" + s.name));
+      if (is_move_snapshot(s.name, ctx.move_id) && s.name != keep) note(release_and_destroy(*h, ds + "@" + s.name));
   }
   return first;
+}
+
+Result<StorageDriver::Removal> ZfsDriver::remove_received(const TransferContext& ctx, const Volume& v) {
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  if (!tgt) return Unexpected{tgt.error()};
+  if (!*tgt) return Removal{};  // nothing received
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  if (!src) return Unexpected{src.error()};
+  auto token = get_property(*ctx.target, v.target_path, "receive_resume_token");
+  if (!token) return Unexpected{token.error()};
+  // Proof: a snapshot of this move with the source's GUID (it exists only since this move), or,
+  // with no snapshot yet, a partial first stream of this move's. And nothing the source lacks.
+  std::vector<SnapshotInfo> source_list = src->value_or(std::vector<SnapshotInfo>{});
+  auto on_source = [&](const SnapshotInfo& t) {
+    return std::any_of(source_list.begin(), source_list.end(), [&](auto& s) { return s.guid == t.guid && s.name == t.name; });
+  };
+  bool ours = std::any_of((*tgt)->begin(), (*tgt)->end(), [&](auto& t) { return is_move_snapshot(t.name, ctx.move_id) && on_source(t); });
+  if (!ours && (*tgt)->empty() && *token != "-") ours = token_is_this_moves(read_token(*ctx.source, *token), ctx, v);
+  if (!ours) return Removal{{}, {v.target_path + " (not proven this move's copy)"}};
+  std::string strangers;
+  for (auto& t : **tgt)
+    if (!on_source(t)) strangers += (strangers.empty() ? "@" : ", @") + t.name;
+  if (!strangers.empty()) return Removal{{}, {v.target_path + " (it has snapshots the source does not: " + strangers + ")"}};
+  if (*token != "-") FERRY_TRY(ctx.target->run({"zfs", "recv", "-A", v.target_path}));
+  for (auto& t : **tgt) {
+    if (is_move_snapshot(t.name, ctx.move_id)) (void)ctx.target->run_raw({"zfs", "release", kHoldTag, v.target_path + "@" + t.name});
+    FERRY_TRY(ctx.target->run({"zfs", "destroy", v.target_path + "@" + t.name}));
+  }
+  // No -r: a child dataset ferry did not send makes this fail rather than go with it.
+  if (auto exists = dataset_exists(*ctx.target, v.target_path); exists && *exists)
+    FERRY_TRY(ctx.target->run({"zfs", "destroy", v.target_path}));
+  return Removal{{v.target_path}, {}};
 }
 
 Result<uint64_t> ZfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {

@@ -28,6 +28,7 @@ class ZfsDriver final : public StorageDriver {
                                           const std::string& snap) override;
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
+  Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
 
  private:
@@ -56,6 +57,12 @@ std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
 // Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
 std::optional<uint64_t> parse_send_progress(std::string_view line);
 std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
+// The snapshot a resume token's stream brings ("pool/ds@snap"), from the token contents `zfs send
+// -n -v -t TOKEN` prints before it looks for that snapshot (so even when it is gone).
+std::optional<std::string> parse_token_snapshot(const std::string& dry_run_output);
+// Whether a stream of `snapshot` ("pool/ds@snap") is one of this move's of the source dataset:
+// the only partial receive ferry continues or discards.
+bool stream_is_this_moves(const std::string& snapshot, const std::string& source_dataset, const std::string& move_id);
 // The bytes a receive already holds, from the token contents `zfs send -n -v -t TOKEN` prints.
 std::optional<uint64_t> parse_token_bytes(const std::string& dry_run_output);
 

@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include "storage/btrfs/btrfs_driver.hpp"
+#include "storage/volume.hpp"
+
+namespace ferry::storage {
+namespace {
+
+TEST(MoveSnapshot, OnlyThisMovesNamesWithASequenceAreItsSnapshots) {
+  const std::string id = "261202071530-a3f9";
+  EXPECT_TRUE(is_move_snapshot("ferry-" + id + "-1", id));
+  EXPECT_TRUE(is_move_snapshot("ferry-" + id + "-12", id));
+  EXPECT_FALSE(is_move_snapshot("ferry-" + id + "-", id));
+  EXPECT_FALSE(is_move_snapshot("ferry-" + id + "-1x", id));
+  EXPECT_FALSE(is_move_snapshot("ferry-" + id + "-1-2", id));
+  EXPECT_FALSE(is_move_snapshot("ferry-261202071530-0000-1", id));  // another move's
+  EXPECT_FALSE(is_move_snapshot("ferry-backup", id));               // an admin's
+  EXPECT_FALSE(is_move_snapshot("snap0", id));
+  EXPECT_FALSE(is_move_snapshot("ferry--1", ""));                   // no move id proves nothing
+  EXPECT_TRUE(is_ferry_snapshot("ferry-backup"));                   // the name check alone says yes
+}
+
+// `btrfs subvolume show` of btrfs-progs 6.2 (Debian 12), as the lab's hosts print it.
+const char* kShow =
+    "containers/c1\n"
+    "\tName: \t\t\tc1\n"
+    "\tUUID: \t\t\t9c0f5d1e-8f2a-4b6e-a1c3-2d4e5f6a7b8c\n"
+    "\tParent UUID: \t\t1b2c3d4e-5f60-4718-293a-4b5c6d7e8f90\n"
+    "\tReceived UUID: \t\t-\n"
+    "\tCreation time: \t\t2026-12-02 07:30:00 +0000\n"
+    "\tSubvolume ID: \t\t261\n"
+    "\tGeneration: \t\t40\n"
+    "\tGen at creation: \t39\n"
+    "\tParent ID: \t\t5\n"
+    "\tTop level ID: \t\t5\n"
+    "\tFlags: \t\t\t-\n"
+    "\tSend transaction ID: \t0\n"
+    "\tSnapshot(s):\n";
+
+TEST(BtrfsIds, ShowGivesUuidParentReceivedAndFlags) {
+  auto ids = btrfs::parse_subvolume_show(kShow);
+  EXPECT_EQ(ids.uuid, "9c0f5d1e-8f2a-4b6e-a1c3-2d4e5f6a7b8c");
+  EXPECT_EQ(ids.parent_uuid, "1b2c3d4e-5f60-4718-293a-4b5c6d7e8f90");
+  EXPECT_EQ(ids.received_uuid, "-");
+  EXPECT_FALSE(ids.readonly);
+}
+
+TEST(BtrfsIds, OnlyAWritableSubvolumeWithoutReceivedUuidIsAReceiveCutOff) {
+  btrfs::SubvolumeIds cut_off{"u", "-", "-", false};
+  btrfs::SubvolumeIds someones_snapshot{"u", "p", "-", true};  // e.g. `lxc snapshot` on the target copy
+  btrfs::SubvolumeIds received{"u", "-", "r", true};
+  EXPECT_TRUE(cut_off.half_received());
+  EXPECT_FALSE(someones_snapshot.half_received());
+  EXPECT_FALSE(received.half_received());
+  std::string ro(kShow);
+  ro.replace(ro.find("Flags: \t\t\t-"), 11, "Flags: \t\t\treadonly");
+  EXPECT_FALSE(btrfs::parse_subvolume_show(ro).half_received());
+  EXPECT_TRUE(btrfs::parse_subvolume_show(kShow).half_received());
+}
+
+}  // namespace
+}  // namespace ferry::storage
