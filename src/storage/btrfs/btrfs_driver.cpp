@@ -306,6 +306,7 @@ Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Vol
     if (!names) return Unexpected{names.error()};
     for (auto& n : *names)
       if (is_move_snapshot(n, ctx.move_id) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
+    if (!names->empty()) (void)h->run_raw({"rmdir", "--ignore-fail-on-non-empty", dir});  // ferry made it
   }
   return {};
 }
