@@ -720,6 +720,14 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     }
   }
   if (auto d = discover(s.ctx); !d) return failure(d.error());
+  // A move that will switch DNS after its health gate: its names must be ready for it now, not
+  // found unlowered once the target serves.
+  bool will_switch_dns = mutating && !effective.dns_file.empty() &&
+                         (command == MoveCommand::move || command == MoveCommand::cutover) &&
+                         !(s.state.started && !s.state.finished && !s.state.aborted && s.state.switched) &&
+                         !(s.state.finished && s.state.request.same_move(request));
+  if (will_switch_dns)
+    if (auto ready = check_dns_switchable(effective, settings.state_dir); !ready) return failure(ready.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
   // The journal says the source was stopped for the outage, yet it runs again (a rollback the

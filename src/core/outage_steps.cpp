@@ -234,6 +234,19 @@ Status check_dns_input(const MoveRequest& request, const std::string& state_dir)
   return {};
 }
 
+Status check_dns_switchable(const MoveRequest& request, const std::string& state_dir) {
+  auto plan = dns_plan_of(request, state_dir);
+  if (!plan) return Unexpected{plan.error()};
+  dns::DnsMove move(std::move(*plan), state_dir, [](const std::string&) {});
+  if (auto ready = move.check_switchable(dns::now_seconds()); !ready) {
+    Error e = ready.error();
+    e.what = "--dns " + escaped(request.dns_file) + ": " + e.what;
+    e.hint += "; the move switches these names right after its health gate, so ferry checks it before it begins";
+    return fail(e.with_code(ExitCode::preflight));
+  }
+  return {};
+}
+
 Result<json> do_dns_switch(MoveContext& ctx) {
   auto move = dns_move(ctx);
   if (!move) return Unexpected{move.error()};

@@ -26,5 +26,8 @@ Result<std::string> remove_forwarding(MoveContext& ctx, Journal& journal);
 Result<nlohmann::json> finish_dns(MoveContext& ctx);
 // The --dns file read as the switch will read it (its TSIG key too), before anything changes.
 Status check_dns_input(const MoveRequest& request, const std::string& state_dir);
+// For a move that will reach its cutover: the [dns] names are lowered, in the file's zone, and
+// the old TTL has passed (what the switch after the health gate would refuse). Exit 3 if not.
+Status check_dns_switchable(const MoveRequest& request, const std::string& state_dir);
 
 }  // namespace ferry::core

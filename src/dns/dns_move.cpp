@@ -266,6 +266,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     if (!plan_.api_url.empty()) recorded.api_url = plan_.api_url;
     if (!plan_.api_key_file.empty()) recorded.api_key_file = plan_.api_key_file;
     recorded.server_id = plan_.server_id;
+    if (plan_.insecure_api) recorded.insecure_api = true;  // the later steps go on saying so
     if (!plan_.command.empty()) recorded.command = plan_.command;
     recorded.timeout = plan_.timeout;
     recorded.verify_timeout = plan_.verify_timeout;
@@ -305,6 +306,54 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
   return report;
 }
 
+DnsMove::SwitchGate DnsMove::switch_gate(const std::optional<DnsState>& loaded, double now) const {
+  SwitchGate gate;
+  if (!loaded) {
+    gate.refusal = stage_error(fmt::format("the DNS of move {} was never lowered", plan_.move),
+                               "run ferry dns lower first, and wait out the old TTL");
+    return gate;
+  }
+  const DnsState& state = *loaded;
+  if (state.stage == DnsStage::finished || state.stage == DnsStage::aborted) {
+    gate.refusal = stage_error(fmt::format("the DNS of move {} is already {}", plan_.move, to_string(state.stage)),
+                               "start again with ferry dns lower");
+    return gate;
+  }
+  if (!state.zone.empty() && state.zone != plan_.zone) {
+    gate.refusal = stage_error(fmt::format("the DNS of move {} was lowered in zone {}, not {}", plan_.move, state.zone, plan_.zone),
+                               "use the migration file the names were lowered with, or ferry dns abort and lower again");
+    return gate;
+  }
+  if (state.stage != DnsStage::lowered) return gate;
+  if (!state.lowered_at) {
+    gate.refusal = stage_error("the lowering was recorded but never confirmed", "run ferry dns lower again");
+    return gate;
+  }
+  auto allowed = switch_allowed_at(state);
+  if (allowed && now >= *allowed) return gate;
+  gate.only_too_early = true;
+  gate.too_early_why = allowed ? fmt::format("the old TTL ({} s) has not passed since the lowered TTL was seen on "
+                                             "every server ({}): wait {} more",
+                                             ttl_before_lowering(state), format_time(*state.lowered_verified_at),
+                                             seconds_text(*allowed - now))
+                               : allowed.error().what;
+  gate.refusal = make_error("too early to switch: " + gate.too_early_why)
+                     .with_hint(allowed ? "resolvers may still hold the old records with their old TTL; wait, or "
+                                          "pass --force to switch anyway"
+                                        : allowed.error().hint + " (or pass --force to switch anyway)")
+                     .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+  if (allowed) gate.next_step_at = *allowed;
+  return gate;
+}
+
+Status DnsMove::check_switchable(double at) const {
+  auto loaded = load_state(state_file_);
+  if (!loaded) return Unexpected{loaded.error()};
+  auto gate = switch_gate(*loaded, at);
+  if (gate.refusal) return Unexpected{*gate.refusal};
+  return {};
+}
+
 DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
   auto report = start("switch", o.dry_run);
   std::optional<StateLock> lock;
@@ -315,41 +364,15 @@ DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
   }
   auto loaded = load_state(state_file_);
   if (!loaded) return report.error = loaded.error(), report;
-  if (!*loaded)
-    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered", plan_.move),
-                                      "run ferry dns lower first, and wait out the old TTL"),
-           report;
-  DnsState state = std::move(**loaded);
-  if (state.stage == DnsStage::finished || state.stage == DnsStage::aborted)
-    return report.error = stage_error(fmt::format("the DNS of move {} is already {}", plan_.move, to_string(state.stage)),
-                                      "start again with ferry dns lower"),
-           report;
-  if (state.stage == DnsStage::lowered) {
-    if (!state.lowered_at)
-      return report.error = stage_error("the lowering was recorded but never confirmed", "run ferry dns lower again"),
-             report;
-    const double now = now_seconds();
-    auto allowed = switch_allowed_at(state);
-    if (!allowed || now < *allowed) {
-      std::string why = allowed ? fmt::format("the old TTL ({} s) has not passed since the lowered TTL was seen on "
-                                              "every server ({}): wait {} more",
-                                              ttl_before_lowering(state), format_time(*state.lowered_verified_at),
-                                              seconds_text(*allowed - now))
-                                : allowed.error().what;
-      if (!o.force) {
-        Error e = make_error("too early to switch: " + why)
-                      .with_hint(allowed ? "resolvers may still hold the old records with their old TTL; wait, or "
-                                           "pass --force to switch anyway"
-                                         : allowed.error().hint + " (or pass --force to switch anyway)")
-                      .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
-        if (allowed) report.next_step_at = *allowed;
-        report.error = e;
-        return report;
-      }
-      report.warnings.push_back("switching before it is safe (--force): " + why +
-                                "; some clients keep the old address until their cached TTL runs out");
-    }
+  auto gate = switch_gate(*loaded, now_seconds());
+  if (gate.refusal && !(gate.only_too_early && o.force)) {
+    if (gate.next_step_at) report.next_step_at = *gate.next_step_at;
+    return report.error = *gate.refusal, report;
   }
+  if (gate.refusal)
+    report.warnings.push_back("switching before it is safe (--force): " + gate.too_early_why +
+                              "; some clients keep the old address until their cached TTL runs out");
+  DnsState state = std::move(**loaded);
   auto sp = plan_switch(plan_.zone, state.lowered, plan_.names, state.move_ttl);
   if (!sp) return report.error = sp.error(), report;
   if (state.stage == DnsStage::switched && sp->target != state.target)

@@ -61,6 +61,9 @@ class DnsMove {
 
   DnsStepReport lower(const DnsStepOptions& options);
   DnsStepReport switch_records(const DnsStepOptions& options);
+  // Whether switch_records would go ahead at time `at` (seconds since the epoch), from the state
+  // alone: lowered, confirmed, in this zone, the old TTL passed. For a move's preflight.
+  Status check_switchable(double at) const;
   DnsStepReport verify(const DnsStepOptions& options);
   DnsStepReport abort(const DnsStepOptions& options);
   DnsStepReport finish(const DnsStepOptions& options);
@@ -75,6 +78,15 @@ class DnsMove {
 
  private:
   DnsStepReport start(const std::string& action, bool dry_run) const;
+  // Why the names cannot be switched at `now` (no refusal: they can). only_too_early: the old
+  // TTL has not passed yet, which --force may override.
+  struct SwitchGate {
+    std::optional<Error> refusal;
+    bool only_too_early = false;
+    std::string too_early_why;
+    std::optional<double> next_step_at;
+  };
+  SwitchGate switch_gate(const std::optional<DnsState>& loaded, double now) const;
   Result<DnsProvider*> provider();
   Result<std::vector<ServerAddress>> servers();
   // Applies `change` unless the records already are as it wants; refuses if they are neither.

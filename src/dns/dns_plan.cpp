@@ -315,6 +315,7 @@ Result<DnsPlan> finalize_plan(const DnsPlanInput& in) {
   while (!plan.api_url.empty() && plan.api_url.back() == '/') plan.api_url.pop_back();
   plan.api_key_file = in.api_key_file.value_or("");
   plan.server_id = in.server_id.value_or("localhost");
+  plan.insecure_api = in.insecure_api.value_or(false);
   plan.command = in.command.value_or(std::vector<std::string>{});
 
   switch (plan.provider) {
@@ -332,7 +333,7 @@ Result<DnsPlan> finalize_plan(const DnsPlanInput& in) {
         return usage("the PowerDNS API URL must begin with https:// (or http://): " + plan.api_url,
                      "give it as https://HOST:PORT");
       // The API key goes in a header of every request: over plain http anyone on the path reads it.
-      if (plan.api_url.rfind("http://", 0) == 0 && !in.insecure_api.value_or(false))
+      if (plan.api_url.rfind("http://", 0) == 0 && !plan.insecure_api)
         return usage("the PowerDNS API URL " + plan.api_url + " is plain http: the API key would cross the network unencrypted",
                      "use https:// (PowerDNS behind a TLS proxy), or say --insecure-api (dns.insecure_api = true) "
                      "when the API is on this host or a network you trust");

@@ -82,6 +82,7 @@ struct DnsPlan {
   std::string api_url;
   std::string api_key_file;
   std::string server_id = "localhost";
+  bool insecure_api = false;  // a plain http:// API URL was allowed
   std::vector<std::string> command;
   double poll_interval = 1;
   double manual_timeout = 3600;

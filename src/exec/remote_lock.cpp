@@ -3,6 +3,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
+
 namespace ferry::exec {
 
 namespace {
@@ -18,7 +20,7 @@ Result<Child> spawn_holder(const Host& host, const std::string& path, int timeou
   return Child::spawn(spec);
 }
 
-// Whether the holder printed "locked" within the time.
+// Whether the holder printed "locked" within the time (false also when it ended before).
 bool locked_within(Child& child, int timeout_ms) {
   std::string seen;
   for (int waited = 0; waited < timeout_ms && seen.find("locked") == std::string::npos; waited += 100) {
@@ -40,15 +42,24 @@ Result<RemoteLock> RemoteLock::acquire_now(const Host& host, const std::string& 
   constexpr int kWait = 30;
   auto child = spawn_holder(host, path, kWait, holder);
   if (!child) return Unexpected{child.error()};
+  auto began = std::chrono::steady_clock::now();
   if (!locked_within(*child, (kWait + 15) * 1000)) {
     child->terminate(500);
+    // Ended well before flock's wait: it could not lock at all (no flock, /run/lock, the link).
+    if (std::chrono::steady_clock::now() - began < std::chrono::seconds(kWait - 2))
+      return fail(make_error("cannot take the move's lock " + path + " on " + host.name(),
+                             "flock ended at once, without the lock")
+                      .on(host.name())
+                      .with_hint("check that flock (util-linux) is installed there and " + path.substr(0, path.rfind('/')) +
+                                 " is writable; nothing was changed"));
     auto held_by = host.probe({"cat", path + ".holder"});
     std::string who = held_by && *held_by ? (*held_by)->substr(0, (*held_by)->find('\n')) : "unknown (flock missing?)";
     return fail(make_error("another ferry is moving " + what + " from " + host.name() + " (waited " + std::to_string(kWait) +
                            " s): " + who)
                     .on(host.name())
-                    .with_hint("wait for it to end (`ferry status` where it runs), or, if that ferry is gone, its lock "
-                               "goes with its ssh session")
+                    .with_hint("wait for it to end (`ferry status` where it runs); if that ferry is gone, its lock goes "
+                               "with its ssh session; if it was cut off from " + host.name() + ", that takes until sshd "
+                               "there notices: end it at once with `pkill -f 'ferry-lock.*" + path + "'` on " + host.name())
                     .with_code(ExitCode::locked));
   }
   RemoteLock lock;

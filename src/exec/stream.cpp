@@ -153,6 +153,7 @@ void finish(StreamResult& result, const Completed& done) {
   result.output = done.out + done.err;
   erase_line_with(result.output, kStatusMarker);  // ferry's own; in result.stages
   result.interrupted = done.interrupted;
+  result.timed_out = done.timed_out;
   result.seconds = done.seconds;
   if (result.stages.empty()) result.stages.push_back(done.status);  // ssh to the source itself failed
 }
@@ -232,11 +233,13 @@ Status ArmedStream::wait_until_ready(const Readiness& readiness) {
   return fail("the stream ended before it was ready", tail);
 }
 
-Result<StreamResult> ArmedStream::fire(const std::function<void(std::string_view)>& on_line) {
+Result<StreamResult> ArmedStream::fire(const std::function<void(std::string_view)>& on_line,
+                                       std::chrono::milliseconds timeout) {
   if (!child_) return fail("internal error: the armed stream was fired already");
   StreamResult result;
   auto options = collecting(result, on_line);
   options.input = "go\n";
+  options.timeout = timeout;
   Completed done;
   pump_until_exit(*child_, options, done);
   child_.reset();

@@ -32,6 +32,7 @@ struct StreamResult {
   std::vector<ExitStatus> stages;  // send, [throttle,] ssh+recv
   std::string output;              // everything the stages printed (stderr; merged on a remote source)
   bool interrupted = false;
+  bool timed_out = false;  // ended by fire()'s timeout or the deadline in force
   double seconds = 0;
   bool ok() const;
 };
@@ -63,7 +64,9 @@ class ArmedStream {
   // outage then pays for the command alone, not for a new session. Its stages: the command's status.
   static Result<ArmedStream> arm_command(const Host& host, const std::vector<std::string>& argv,
                                          std::chrono::milliseconds timeout);
-  Result<StreamResult> fire(const std::function<void(std::string_view)>& on_line);
+  // Starts it and waits for its end: at most `timeout` (0: none) and the deadline in force.
+  Result<StreamResult> fire(const std::function<void(std::string_view)>& on_line,
+                            std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
  private:
   static Result<ArmedStream> spawn(const Host& host, const std::string& script, const std::string& shown,

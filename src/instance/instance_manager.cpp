@@ -1,8 +1,9 @@
 #include "instance/instance_manager.hpp"
 
-#include "exec/interrupt.hpp"
-
 #include <thread>
+
+#include "exec/interrupt.hpp"
+#include "exec/shell_quote.hpp"
 
 namespace ferry::instance {
 
@@ -181,8 +182,14 @@ Status InstanceManager::run_client(std::vector<std::string> args, const exec::Ru
   if (options.timeout.count() == 0) options.timeout = bounded().timeout;
   if (auto armed = armed_->take(args)) {
     // Failed (refused, or the session dropped): the usual way below, which knows the refusals
-    // worth another try and says what went wrong.
-    if (auto fired = armed->fire(nullptr); fired && fired->ok()) return {};
+    // worth another try and says what went wrong. Timed out: it hangs (a freeze stuck in
+    // FREEZING hung ferry for good, found by fault_matrix): the usual way would hang as long.
+    auto fired = armed->fire(nullptr, options.timeout);
+    if (fired && fired->ok()) return {};
+    if (fired && fired->timed_out)
+      return fail(make_error("`" + exec::shell_join(args) + "` did not finish within " +
+                             std::to_string(options.timeout.count() / 1000) + " s", exec::tail_lines(fired->output, 4))
+                      .on(host_.name()));
   }
   // Refused before anything changed, because the manager changed the instance meanwhile (its
   // own stop hook runs after the tasks were killed: "busy running a ... operation", or the

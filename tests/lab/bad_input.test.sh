@@ -5,14 +5,17 @@
 # with spaces, quotes, ';', '$()', a newline, a leading '-', '?', '/', '..', over-long, non-ASCII;
 # malformed health checks and http without --target-address; empty hooks; addresses with a
 # newline; bad ports and rates; TSIG key files empty, truncated, written SECRET:NAME:ALG, with an
-# unknown algorithm or without the `secret` keyword; dns files malformed or without a zone. For
-# each: exit 2, the message names the flag and shows the value escaped, says what to do, and
+# unknown algorithm or without the `secret` keyword; dns files malformed or without a zone, or
+# well-formed but never lowered (in the lab's zone, or in one it does not have: exit 3). For
+# each: exit 2 (unless said), the message names the flag and shows the value escaped, says what to do, and
 # --json says it too; nothing journaled; no secret in stderr, --json or the state dir; both hosts
 # exactly as before the corpus (compared as ns_preflight does). Then one valid input (ferry prepare), which does change beta:
 # the same comparison must see it, or it proves nothing; while it runs, a second ferry from
 # another state dir, naming the source host otherwise (root@alpha), exits 4 naming the first.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
+"$TOP/lab/dns/up" >/dev/null 2>&1   # its zone and TSIG key, for the well-formed dns files
+. "$LAB_DIR/dns/env.sh"
 name=t-bad
 forget_ferry_copies $name
 cleanup "forget_ferry_copies $name"
@@ -37,15 +40,16 @@ TOML
 json_string() { jq -Rn --arg v "$1" '$v | tojson' | jq -r .; }  # the value as ferry shows it
 
 cases=0
-# refused FLAG VALUE ARGS...: ferry plan/move with ARGS must refuse VALUE of FLAG.
+# refused FLAG VALUE ARGS...: ferry plan/move with ARGS must refuse VALUE of FLAG (with exit
+# $WANT: 2 unless said otherwise).
 refused() {
-  local flag=$1 value=$2 rc=0 shown
+  local flag=$1 value=$2 rc=0 shown want=${WANT:-2}
   shift 2
   cases=$((cases + 1))
   # Options first: ARGS may end with `--` and a positional that begins with '-'.
   "$FERRY" move --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
   local what="case $cases ($flag $(json_string "$value" | head -c 60))"
-  expect_eq "$what: exit 2" 2 $rc
+  expect_eq "$what: exit $want" "$want" $rc
   shown=$(json_string "$value")
   if grep -qF -- "$flag" "$WORK/err" && grep -qF -- "$shown" "$WORK/err"; then
     ok "$what: names the flag and shows the value"
@@ -55,7 +59,7 @@ refused() {
   grep -q "what to do" "$WORK/err" && ok "$what: says what to do" || fail "$what: no hint in: $(cat "$WORK/err")"
   rc=0
   "$FERRY" move --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" --json "$@" >"$WORK/out" 2>>"$WORK/err" || rc=$?
-  [ "$rc" = 2 ] && jq -e '.ok == false and (.error.what | length > 0)' "$WORK/out" >/dev/null && ok "$what: --json says it too" ||
+  [ "$rc" = "$want" ] && jq -e '.ok == false and (.error.what | length > 0)' "$WORK/out" >/dev/null && ok "$what: --json says it too" ||
     fail "$what: --json: exit $rc, $(cat "$WORK/out")"
   [ -z "$(find "$STATE" -name 'journal*' -size +0 2>/dev/null)" ] && ok "$what: nothing journaled" ||
     fail "$what: ferry journaled: $(find "$STATE" -name 'journal*')"
@@ -105,6 +109,22 @@ printf '[dns\nzone = \n' >"$WORK/malformed.toml"
 refused --dns "$WORK/malformed.toml" $name "${ok_args[@]}" --dns "$WORK/malformed.toml"
 printf '[dns]\nprovider = "rfc2136"\n[[dns.record]]\nname = "%s"\nnew = ["%s"]\n' "$name" "$BETA" >"$WORK/nozone.toml"
 refused --dns "$WORK/nozone.toml" $name "${ok_args[@]}" --dns "$WORK/nozone.toml"
+# Well-formed, but the switch after the health gate would refuse them: never lowered (exit 3).
+for zone in "$FERRY_LAB_DNS_ZONE" nosuch.test; do
+  cat >"$WORK/unlowered-$zone.toml" <<TOML
+[dns]
+provider = "rfc2136"
+zone = "$zone"
+servers = ["$FERRY_LAB_DNS_PRIMARY"]
+key_file = "$FERRY_LAB_TSIG_KEY_FILE"
+[[dns.record]]
+name = "$name"
+new = ["$BETA"]
+TOML
+  WANT=3 refused --dns "$WORK/unlowered-$zone.toml" $name "${ok_args[@]}" --dns "$WORK/unlowered-$zone.toml" \
+    --health tcp:80 --target-address "$BETA"
+  grep -q "was never lowered" "$WORK/err" && ok "it says the names were never lowered" || fail "no reason: $(cat "$WORK/err")"
+done
 
 host_state alpha $name >"$WORK/alpha.after"
 host_state beta $name >"$WORK/beta.after"

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -70,16 +71,18 @@ class DnsMoveTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  DnsMove make(std::uint32_t ttl = 1, std::vector<std::string> new_a = {"198.18.0.3"}) {
+  DnsMove make(std::uint32_t ttl = 1, std::vector<std::string> new_a = {"198.18.0.3"}, std::string zone = "ferry.test.",
+               const std::function<void(DnsPlan&)>& tweak = {}) {
     DnsPlan plan;
     plan.move = "c1";
     plan.provider = ProviderKind::manual;
-    plan.zone = "ferry.test.";
+    plan.zone = zone;
     plan.ttl = ttl;
     plan.servers = {{"127.0.0.1", 5301}, {"127.0.0.1", 5302}};
     plan.verify_timeout = 0.3;
     plan.poll_interval = 0.05;
     plan.names = {{kSvc, std::move(new_a), {}}};
+    if (tweak) tweak(plan);
     RRsetQuery query = [this](const ServerAddress& s, const std::vector<RRsetKey>& keys, double) {
       return ferry::Result<std::vector<RecordSet>>(
           dns_.read(dns_.frozen_ports.count(s.port) ? dns_.frozen : dns_.zone, keys));
@@ -138,6 +141,44 @@ TEST_F(DnsMoveTest, SwitchWaitsForTheOldTtlUnlessForced) {
   EXPECT_EQ(svc_a().addresses[0], "198.18.0.3");
   EXPECT_EQ(state().stage, DnsStage::switched);
   EXPECT_TRUE(state().switch_verified_at);
+}
+
+// What a move's preflight asks before it begins: the switch after its health gate would go.
+TEST_F(DnsMoveTest, APreflightSeesWhatTheSwitchWouldRefuse) {
+  auto never = make().check_switchable(now_seconds());
+  ASSERT_FALSE(never);
+  EXPECT_NE(never.error().what.find("never lowered"), std::string::npos) << never.error().what;
+  EXPECT_EQ(never.error().code, ferry::ExitCode::preflight);
+  ASSERT_TRUE(make().lower({}).ok());  // the original TTL is 300 s
+  auto early = make().check_switchable(now_seconds());
+  ASSERT_FALSE(early);
+  EXPECT_NE(early.error().what.find("wait"), std::string::npos) << early.error().what;
+  EXPECT_TRUE(make().check_switchable(now_seconds() + 301));
+  auto elsewhere = make(1, {"198.18.0.3"}, "other.test.").check_switchable(now_seconds() + 301);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_NE(elsewhere.error().what.find("lowered in zone ferry.test., not other.test."), std::string::npos)
+      << elsewhere.error().what;
+  EXPECT_EQ(svc_a().addresses[0], "198.18.0.2");  // it only looked
+}
+
+// `dns lower --insecure-api` allowed a plain http:// PowerDNS URL; the later steps (switch,
+// finish, abort: no provider options on their command line) read the plan from the state, and
+// refused it when the state did not carry the permission (the lab's dns_powerdns found it).
+TEST_F(DnsMoveTest, TheStateCarriesThePermissionForAPlainHttpApi) {
+  auto powerdns = [](DnsPlan& p) {
+    p.provider = ProviderKind::powerdns;
+    p.api_url = "http://127.0.0.1:8081";
+    p.api_key_file = "/k";
+    p.insecure_api = true;
+  };
+  ASSERT_TRUE(make(1, {"198.18.0.3"}, "ferry.test.", powerdns).lower({}).ok());
+  DnsPlanInput later;
+  later.move = "c1";
+  auto layered = layered_plan_input(dir_, later);
+  ASSERT_TRUE(layered) << layered.error().message();
+  auto plan = finalize_plan(*layered);
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_TRUE(plan->insecure_api);
 }
 
 TEST_F(DnsMoveTest, SwitchRefusesRecordsChangedBySomeoneElse) {

@@ -38,5 +38,18 @@ TEST(RemoteLock, MovingALockCostsNothingAndKeepsItHeld) {
   std::filesystem::remove(path + ".holder");
 }
 
+// A lock that cannot be taken at all (here: its directory is missing) is said at once, as such,
+// not after the 30 s wait as "another ferry is moving it".
+TEST(RemoteLock, ALockThatCannotBeTakenIsSaidAtOnce) {
+  auto local = Host::local();
+  auto t0 = std::chrono::steady_clock::now();
+  auto lock = RemoteLock::acquire_now(local, "/nonexistent-ferry-dir/x.lock", "ferry pid 1 on test", "'web'");
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_FALSE(lock);
+  EXPECT_LT(took, 5.0);
+  EXPECT_NE(lock.error().what.find("cannot take the move's lock"), std::string::npos) << lock.error().what;
+  EXPECT_NE(lock.error().code, ExitCode::locked);
+}
+
 }  // namespace
 }  // namespace ferry::exec
