@@ -22,20 +22,22 @@ cleanup "forget_ferry_copies $name"
 launch_workload lxd alpha $name
 secret=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYzE=
 
-# A dns file using key file KEY (a path under $WORK).
-dns_file() {  # NAME KEY-TEXT: writes the key and a dns file that uses it; prints the dns file
-  printf '%s' "$2" >"$WORK/$1.key"
+dns_toml() {  # NAME ZONE SERVER KEY-FILE: writes $WORK/NAME.toml, moving $name to beta; prints its path
   cat >"$WORK/$1.toml" <<TOML
 [dns]
 provider = "rfc2136"
-zone = "example.test"
-servers = ["$ALPHA"]
-key_file = "$WORK/$1.key"
+zone = "$2"
+servers = ["$3"]
+key_file = "$4"
 [[dns.record]]
 name = "$name"
 new = ["$BETA"]
 TOML
   echo "$WORK/$1.toml"
+}
+dns_file() {  # NAME KEY-TEXT: writes the key and a dns file that uses it; prints the dns file
+  printf '%s' "$2" >"$WORK/$1.key"
+  dns_toml "$1" example.test "$ALPHA" "$WORK/$1.key"
 }
 json_string() { jq -Rn --arg v "$1" '$v | tojson' | jq -r .; }  # the value as ferry shows it
 
@@ -111,18 +113,8 @@ printf '[dns]\nprovider = "rfc2136"\n[[dns.record]]\nname = "%s"\nnew = ["%s"]\n
 refused --dns "$WORK/nozone.toml" $name "${ok_args[@]}" --dns "$WORK/nozone.toml"
 # Well-formed, but the switch after the health gate would refuse them: never lowered (exit 3).
 for zone in "$FERRY_LAB_DNS_ZONE" nosuch.test; do
-  cat >"$WORK/unlowered-$zone.toml" <<TOML
-[dns]
-provider = "rfc2136"
-zone = "$zone"
-servers = ["$FERRY_LAB_DNS_PRIMARY"]
-key_file = "$FERRY_LAB_TSIG_KEY_FILE"
-[[dns.record]]
-name = "$name"
-new = ["$BETA"]
-TOML
-  WANT=3 refused --dns "$WORK/unlowered-$zone.toml" $name "${ok_args[@]}" --dns "$WORK/unlowered-$zone.toml" \
-    --health tcp:80 --target-address "$BETA"
+  f=$(dns_toml "unlowered-$zone" "$zone" "$FERRY_LAB_DNS_PRIMARY" "$FERRY_LAB_TSIG_KEY_FILE")
+  WANT=3 refused --dns "$f" $name "${ok_args[@]}" --dns "$f" --health tcp:80 --target-address "$BETA"
   grep -q "was never lowered" "$WORK/err" && ok "it says the names were never lowered" || fail "no reason: $(cat "$WORK/err")"
 done
 
