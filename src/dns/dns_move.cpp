@@ -16,6 +16,15 @@ Error stage_error(std::string what, std::string hint) {
   return make_error(std::move(what)).with_hint(std::move(hint)).with_code(ExitCode::preflight);
 }
 
+// A step asked for before its wait is over: refused with the wait (exit 6), or, when the time is
+// not known, with why (exit 3). `waiting_for`: what the wait protects; `force`: how to go anyway.
+Error too_early(const std::string& step, const std::string& why, const Result<double>& allowed,
+                const std::string& waiting_for, const std::string& force) {
+  return make_error("too early to " + step + ": " + why)
+      .with_hint(allowed ? waiting_for + "; wait, or pass " + force : allowed.error().hint + " (or pass " + force + ")")
+      .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+}
+
 std::vector<std::string> names_of(const std::vector<RecordSet>& sets) {
   std::set<std::string> names;
   for (const auto& s : sets) names.insert(s.name);
@@ -337,11 +346,8 @@ DnsMove::SwitchGate DnsMove::switch_gate(const std::optional<DnsState>& loaded, 
                                              ttl_before_lowering(state), format_time(*state.lowered_verified_at),
                                              seconds_text(*allowed - now))
                                : allowed.error().what;
-  gate.refusal = make_error("too early to switch: " + gate.too_early_why)
-                     .with_hint(allowed ? "resolvers may still hold the old records with their old TTL; wait, or "
-                                          "pass --force to switch anyway"
-                                        : allowed.error().hint + " (or pass --force to switch anyway)")
-                     .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+  gate.refusal = too_early("switch", gate.too_early_why, allowed,
+                            "resolvers may still hold the old records with their old TTL", "--force to switch anyway");
   if (allowed) gate.next_step_at = *allowed;
   return gate;
 }
@@ -496,11 +502,7 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
                                               seconds_text(*allowed - now))
                                 : allowed.error().what;
       if (!o.force) {
-        report.error = make_error("too early to finish: " + why)
-                           .with_hint(allowed ? "until then a client may still use the old address; wait, or pass "
-                                                "--force"
-                                              : allowed.error().hint + " (or pass --force)")
-                           .with_code(allowed ? ExitCode::needs_decision : ExitCode::preflight);
+        report.error = too_early("finish", why, allowed, "until then a client may still use the old address", "--force");
         if (allowed) report.next_step_at = *allowed;
         return report;
       }

@@ -24,8 +24,6 @@ struct SnapshotInfo {
   uint64_t order = 0;  // createtxg / generation: creation order
 };
 
-// Which snapshot names look like ferry's (never the managers'): only a name check.
-inline bool is_ferry_snapshot(const std::string& name) { return name.rfind("ferry-", 0) == 0; }
 // Whether `name` is one of move `move_id`'s snapshots: ferry-<move_id>-<sequence>. What ferry
 // destroys is only these (and what it proves by GUID or received UUID): a `ferry-*` snapshot of
 // another move, or of an admin's, stays.
