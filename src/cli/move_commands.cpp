@@ -88,7 +88,8 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
     cmd->add_option("--stop-timeout", request->stop_timeout, "Seconds for a clean stop before giving up")->capture_default_str();
     cmd->add_flag("--force-stop", request->force_stop, "Kill the instance if it does not stop in time");
     cmd->add_flag("--discard-target-changes", request->discard_target_changes,
-                  "Throw away what a start of the target copy wrote since ferry imported it");
+                  "Throw away what a start of the target copy wrote since ferry imported it (or, on a move "
+                  "back, since ferry moved it away from there)");
     cmd->add_option("--precopy-rounds", request->precopy_rounds, "Incremental syncs while running, before the stop")
         ->capture_default_str();
     add_outage_options(*cmd, *request);

@@ -23,6 +23,7 @@ storage::TransferContext MoveContext::transfer_context() const {
   t.target_from_source = request.effective_target_from_source();
   t.bwlimit = request.bwlimit;
   t.move_id = move_id;
+  if (returning) t.earlier_move_id = returning->earlier_move_id;
   t.show_progress = !json && !parallel;
   t.note = [this](const std::string& text) { say(text); };
   return t;

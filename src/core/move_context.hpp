@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/move_request.hpp"
+#include "core/return_target.hpp"
 #include "exec/host.hpp"
 #include "instance/instance_manager.hpp"
 #include "storage/storage_driver.hpp"
@@ -36,6 +37,7 @@ struct MoveContext {
   bool parallel = false;  // several steps run at once: no progress bars
   std::string state_dir;  // ferry's state (the DNS state of the move lives below it)
   std::string move_id;    // the journal's: what ferry made is named and proven by it
+  std::optional<ReturnTarget> returning;  // a move back onto ferry's earlier copy (found by preflight, then journaled)
 
   storage::TransferContext transfer_context() const;
   // Progress and notes for humans go to stderr (stdout stays clean for --json).

@@ -34,6 +34,7 @@ MoveFacts MoveFacts::from_json(const json& j) {
   MoveFacts f;
   if (!j.is_object()) return f;
   f.source_autostart = recorded(j, "source_autostart");
+  if (j.contains("return_target") && j["return_target"].is_object()) f.return_target = ReturnTarget::from_json(j["return_target"]);
   f.target_last_used_at = value_of<std::string>(j, "target_last_used_at", "");
   f.trial_original = recorded(j, "trial_original");
   if (f.trial_original && f.trial_original->is_null()) f.trial_original.reset();
@@ -45,6 +46,7 @@ MoveFacts MoveFacts::from_json(const json& j) {
   f.source_autostart_off = value_of<bool>(j, "source_autostart_off", false);
   f.source_autostart_at_stop = j.value("source_autostart_at_stop", json(nullptr));
   f.stop_requested_ms = optional_of<long long>(j, "stop_requested_ms");
+  f.target_forwarding_removed = value_of<bool>(j, "target_forwarding_removed", false);
   f.dead_man = value_of<std::string>(j, "dead_man", "");
   f.dead_man_seconds = value_of<int>(j, "dead_man_seconds", 0);
   f.dead_man_fires_at = value_of<std::string>(j, "dead_man_fires_at", "");

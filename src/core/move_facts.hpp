@@ -9,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/journal.hpp"
+#include "core/return_target.hpp"
 
 namespace ferry::core {
 
 struct MoveFacts {
   // Before the outage.
+  std::optional<ReturnTarget> return_target;       // a move back onto ferry's earlier copy, as preflight proved it
   std::optional<nlohmann::json> source_autostart;  // the source's boot.autostart before the move (null: unset)
   std::string target_last_used_at;                 // the imported copy's, to see whether anyone started it
   std::optional<nlohmann::json> trial_original;    // the copy's config, devices, profiles before the trial boot
@@ -24,6 +26,7 @@ struct MoveFacts {
   bool source_autostart_off = false;               // ferry turned it off for the outage (a rollback restores it)
   nlohmann::json source_autostart_at_stop;         // its value then (null: unset)
   std::optional<long long> stop_requested_ms;      // this attempt's stop (a rollback clears it)
+  bool target_forwarding_removed = false;          // a move back removed the earlier move's forwarding on the target
   // (`target_start_requested_ms` is read in journal order by MoveState: a rollback ends it.)
   std::string dead_man;                            // "", armed, disarmed, fired
   int dead_man_seconds = 0;

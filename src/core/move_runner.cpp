@@ -15,6 +15,7 @@
 #include "core/journal.hpp"
 #include "core/move_context.hpp"
 #include "core/move_facts.hpp"
+#include "core/move_history.hpp"
 #include "core/move_report.hpp"
 #include "core/outage_steps.hpp"
 #include "core/move_state.hpp"
@@ -106,6 +107,14 @@ struct Session {
   long long started_ms = 0;  // when this run began to act (its locks held): a rerun's outage counts from here
 };
 
+// The journal's view of the move, and what the steps take from it: the move's id (what ferry made is
+// named and proven by it) and, for a move back, the earlier copy preflight proved.
+void adopt_state(Session& s) {
+  s.state = read_move_state(*s.journal);
+  s.ctx.move_id = s.state.move_id;
+  s.ctx.returning = read_facts(*s.journal).return_target;
+}
+
 // One move of an instance at a time, whatever machine or state dir ferry runs from and however
 // the source host is spelled: the lock is a file on the source host, named after the instance.
 Status lock_the_move(Session& s, const RunSettings& settings) {
@@ -140,8 +149,7 @@ Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const 
   auto journal = Journal::open(dir + "/journal.jsonl");
   if (!journal) return Unexpected{journal.error()};
   s->journal.emplace(std::move(*journal));
-  s->state = read_move_state(*s->journal);
-  s->ctx.move_id = s->state.move_id;
+  adopt_state(*s);
   return s;
 }
 
@@ -163,8 +171,9 @@ Status start_new_move_if_needed(Session& s, const MoveRequest& request) {
     s.journal.emplace(std::move(*fresh));
   }
   FERRY_TRY(s.journal->append("start", "", {{"move_id", new_move_id()}, {"request", request.to_json()}}));
-  s.state = read_move_state(*s.journal);
-  s.ctx.move_id = s.state.move_id;
+  auto returning = s.ctx.returning;  // what this move's preflight proved
+  if (returning) FERRY_TRY(s.journal->append("fact", "", {{"return_target", returning->to_json()}}));
+  adopt_state(s);
   return {};
 }
 
@@ -186,6 +195,21 @@ PlanInput plan_input(const Session& s) {
   in.forward = planned_forwarding(s.ctx).has_value();
   in.dns = !r.dns_file.empty();
   return in;
+}
+
+// A new move after a finished (or aborted) one: nothing of that move's is this one's (its id
+// names none of the snapshots to make; its move back's proof is found anew).
+void forget_finished_move(Session& s) {
+  s.ctx.move_id.clear();
+  s.ctx.returning.reset();
+}
+
+// The journal's finished move of this instance to this target, and the source copy still the one
+// it left stopped and marked.
+bool already_moved(const Session& s, const MoveRequest& request) {
+  auto& here = s.ctx.discovery.instance;
+  return s.state.finished && s.state.request.same_move(request) && !here.running() &&
+         here.config.value(kMovedToKey, "") != "";
 }
 
 struct ConvergeNext {
@@ -487,8 +511,7 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
     }
   }
   if (command == "move" || command == "cutover") (void)journal.append("finished", "");
-  s.state = read_move_state(journal);
-  s.ctx.move_id = s.state.move_id;
+  adopt_state(s);
   json report = summarize(journal, s.state);
   report["ok"] = true;
   std::string text = "ferry: " + command + " of '" + s.ctx.request.instance + "' done";
@@ -510,6 +533,7 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
     PreflightOptions opt;
     opt.continuing = s.state.started && !s.state.finished && !s.state.aborted;
     opt.imported = s.state.prepared;
+    if (!opt.continuing) forget_finished_move(s);
     auto findings = run_preflight(s.ctx, opt);
     json f = json::array();
     for (auto& x : findings) f.push_back(x.to_json());
@@ -535,12 +559,36 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
   return {code, report, text};
 }
 
+// Every leg of the instance's moves this state dir recorded, from any source host.
+std::string history_text(const Session& s, json& report) {
+  MoveRequest any_source = s.ctx.request;
+  any_source.source.clear();
+  auto legs = move_history(journal_dir(s.ctx.state_dir, any_source));
+  report["history"] = json::array();
+  if (legs.empty()) return "";
+  std::string text = fmt::format("history ({} leg{}):\n", legs.size(), legs.size() == 1 ? "" : "s");
+  int n = 0;
+  for (auto& leg : legs) {
+    report["history"].push_back(leg.to_json());
+    text += fmt::format("  {}. {} -> {}  {} {}{}  (move {})\n", ++n, leg.source, leg.target, leg.state,
+                        leg.ended.empty() ? leg.began : leg.ended,
+                        leg.downtime_seconds ? fmt::format(", downtime {:.2f} s", *leg.downtime_seconds) : "", leg.move_id);
+  }
+  if (auto where = serving_after(legs); !where.empty()) {
+    report["serves_on"] = where;
+    text += "it serves on " + where + " (the last finished leg's target)\n";
+  }
+  return text;
+}
+
 CommandOutcome status_output(Session& s) {
   auto& st = s.state;
   json report = summarize(*s.journal, st);
+  std::string history = history_text(s, report);
   if (!st.started) {
     report["state"] = "none";
-    return {ExitCode::ok, report, "no move of '" + s.ctx.request.instance + "' is recorded in " + s.journal->path()};
+    return {ExitCode::ok, report, history + "no move of '" + s.ctx.request.instance + "' from " + s.ctx.request.source +
+                                      " is recorded in " + s.journal->path()};
   }
   std::string phase = st.aborted ? "aborted" : st.finished ? "finished" : st.switched ? "switched" : st.prepared ? "prepared" : "preparing";
   report["state"] = phase;
@@ -584,7 +632,7 @@ CommandOutcome status_output(Session& s) {
   if (report.contains("forwarding"))
     text += "forwarding " + report["forwarding"].value("from", "") + " -> " + report["forwarding"].value("to", "") +
             " on the source: remove it with `ferry finish` once the DNS TTL has passed\n";
-  text += "journal: " + s.journal->path();
+  text += history + "journal: " + s.journal->path();
   return {ExitCode::ok, report, text};
 }
 
@@ -605,6 +653,16 @@ CommandOutcome abort_move(Session& s) {
   auto& name = s.ctx.discovery.instance.name;
   auto& tm = *s.ctx.target_manager;
   auto t = s.ctx.transfer_context();
+  if (s.ctx.returning) {
+    // A move back: the target's copy is the earlier move's, not this one's. It stays, stopped and
+    // marked, with that move's snapshot, the base of a later move back; only this move's go.
+    t.earlier_move_id.clear();
+    for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+    done += "; removed this move's snapshots; kept the earlier copy on " + s.ctx.target.name() + " (stopped, @" +
+            s.ctx.returning->base + " kept for a move back)";
+    (void)journal.append("aborted", "", {{"actions", done}});
+    return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
+  }
   // Imported: the manager knows the copy (an import cut off after the recover counts too: the
   // preflight saw no such instance there, and the recover lock kept other imports out).
   bool import_begun = std::any_of(journal.records().begin(), journal.records().end(),
@@ -725,7 +783,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   bool will_switch_dns = mutating && !effective.dns_file.empty() &&
                          (command == MoveCommand::move || command == MoveCommand::cutover) &&
                          !(s.state.started && !s.state.finished && !s.state.aborted && s.state.switched) &&
-                         !(s.state.finished && s.state.request.same_move(request));
+                         !already_moved(s, request);
   if (will_switch_dns)
     if (auto ready = check_dns_switchable(effective, settings.state_dir); !ready) return failure(ready.error());
 
@@ -753,9 +811,10 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   if (command == MoveCommand::finish) return finish_move(s);
 
   bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
-  // The same move run again after it finished (e.g. ferry was killed after its last step).
-  if ((command == MoveCommand::move || command == MoveCommand::cutover) && s.state.finished &&
-      s.state.request.same_move(request) && !settings.dry_run) {
+  // The same move run again after it finished (e.g. ferry was killed after its last step): the
+  // source copy is still the one ferry marked moved. (One that serves again came back by a move
+  // back: this is a new move.)
+  if ((command == MoveCommand::move || command == MoveCommand::cutover) && already_moved(s, request) && !settings.dry_run) {
     json report = summarize(*s.journal, s.state);
     report["ok"] = true;
     report["already_done"] = true;
@@ -817,6 +876,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   // A new move is checked before anything is written: a refused move leaves no trace.
   json preflight_done;
   if (!continuing) {
+    forget_finished_move(s);
     auto findings = run_preflight(s.ctx, PreflightOptions{});
     if (!settings.json) s.ctx.say("preflight:\n" + format_findings(findings));
     json f = json::array();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/return_target.hpp"
 #include "exec/stream.hpp"
 #include "ui/progress.hpp"
 
@@ -122,16 +123,40 @@ void check_manager_objects(MoveContext& ctx, Checks& c) {
   }
 }
 
+// The target's copy, when the move does not continue one: none, or ferry's earlier copy of a
+// move away from there (a move back onto it sends only the change), or something ferry leaves alone.
+void check_target_instance(MoveContext& ctx, Checks& c) {
+  auto copy = examine_target_copy(ctx);
+  if (!copy) return c.error("target instance", copy.error());
+  auto& name = ctx.discovery.instance.name;
+  if (!copy->exists) return c.pass("target instance", "no instance named '" + name + "' on " + ctx.target.name());
+  if (!copy->returning)
+    return c.fail("target instance",
+                  "an instance named '" + name + "' already exists on " + ctx.target.name() +
+                      " and is not a copy ferry can move back onto: " + copy->not_returning,
+                  "rename or delete it there, or move to another host");
+  auto& r = *copy->returning;
+  ctx.returning = r;
+  std::string what = "the copy on " + ctx.target.name() + " is ferry's, left by move " + r.earlier_move_id + " to " + r.moved_to +
+                     ": the move back sends only the change since @" + r.base;
+  if (!r.started_since()) return c.pass("target instance", what);
+  if (!ctx.request.discard_target_changes)
+    return c.fail("target instance", started_since_message(ctx, r),
+                  "the move back would discard what it wrote since: run again with --discard-target-changes to throw that "
+                  "away, or delete the copy there to copy everything afresh");
+  c.pass("target instance", what + "; what the copy wrote since it was started by hand is discarded (--discard-target-changes)");
+}
+
 void check_target_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
   auto t = ctx.transfer_context();
-  auto existing = ctx.target_manager->instance(ctx.discovery.instance.name);
-  if (!existing) c.error("target instance", existing.error());
-  else if (*existing && !opt.imported)
-    c.fail("target instance", "an instance named '" + ctx.discovery.instance.name + "' already exists on " + ctx.target.name(),
-           "rename or delete it there, or move to another host");
+  if (!opt.continuing && !opt.imported) {
+    check_target_instance(ctx, c);
+    t = ctx.transfer_context();
+  }
+  bool returning = ctx.returning.has_value();
   for (auto& v : ctx.discovery.volumes) {
     if (v.target_path.empty()) continue;
-    if (v.role != "instance" && !opt.imported) {
+    if (v.role != "instance" && !opt.imported && !returning) {
       auto has = ctx.target_manager->has_custom_volume(v.pool, v.role.substr(7));
       if (has && *has)
         c.fail("target volumes", "custom volume '" + v.role.substr(7) + "' already exists in pool '" + v.pool + "' on " + ctx.target.name(),
@@ -139,10 +164,16 @@ void check_target_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks&
     }
     auto state = ctx.driver->target_state(t, v);
     if (!state) { c.error("target volumes", state.error()); continue; }
-    if (*state == storage::TargetState::foreign || (*state == storage::TargetState::ferry_copy && !opt.continuing))
+    bool ours = *state == storage::TargetState::ferry_copy && (opt.continuing || returning);
+    if (*state == storage::TargetState::foreign || (*state == storage::TargetState::ferry_copy && !ours))
       c.fail("target volumes", v.target_path + " already exists on " + ctx.target.name() + " and is not ferry's copy of this instance",
              "ferry never overwrites data it did not create: destroy it on the target if it is disposable, or choose another target");
-    else c.pass("target volumes", v.role + ": " + (*state == storage::TargetState::absent ? "absent on the target" : "ferry's copy, continuing"));
+    else if (returning && *state == storage::TargetState::absent)
+      c.fail("target volumes", v.role + " of ferry's earlier copy is missing on " + ctx.target.name(),
+             "delete the earlier copy there to copy everything afresh");
+    else c.pass("target volumes", v.role + ": " + (*state == storage::TargetState::absent ? "absent on the target"
+                                                   : returning && !opt.continuing ? "ferry's earlier copy, from @" + ctx.returning->base
+                                                                                  : "ferry's copy, continuing"));
   }
 }
 
@@ -166,7 +197,7 @@ void check_unknown_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks
 }
 
 void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
-  if (opt.continuing) return;
+  if (opt.continuing || ctx.returning) return;  // the target has the copy: only increments follow
   auto t = ctx.transfer_context();
   uint64_t need = 0;
   std::string last;

@@ -13,6 +13,7 @@
 #include "exec/remote_lock.hpp"
 #include "exec/shell_quote.hpp"
 #include "exec/stream.hpp"
+#include "forward/port_forward.hpp"
 
 namespace ferry::core {
 
@@ -56,8 +57,9 @@ Result<json> do_send(MoveContext& ctx, Journal& journal, const Step& step) {
   auto* vol = ctx.discovery.volume(step.role);
   if (!vol) return fail("internal error: unknown volume " + step.role);
   // After the import the target's manager rewrites its backup file in the volume; that, and only
-  // that, is discarded by the increment (check-target ran just before, in this phase).
-  bool allow_rollback = journal.is_done("prepare.import");
+  // that, is discarded by the increment (check-target ran just before, in this phase). A move
+  // back's copy: preflight proved it ferry's and unused since (or --discard-target-changes).
+  bool allow_rollback = journal.is_done("prepare.import") || ctx.returning.has_value();
   auto t = ctx.transfer_context();
   t.in_outage = step.phase == Phase::cutover;
   if (t.in_outage) t.known_base = last_received(journal, step.role);
@@ -253,6 +255,14 @@ Result<json> do_start_target(MoveContext& ctx, Journal& journal) {
                              " had already brought the source back (the outage outlasted its deadline)")
                       .on(ctx.source.name()));
   }
+  // A move back: the target still forwards this instance's clients to the source (the earlier
+  // move's forwarding, not yet finished): they would reach the stopped source, not the copy.
+  if (ctx.returning && ctx.returning->forwarding_left_ipv6 && !read_facts(journal).target_forwarding_removed) {
+    auto table = forward::table_name(ctx.discovery.instance.project, instance_name(ctx));
+    auto removed = forward::remove(ctx.target, table, *ctx.returning->forwarding_left_ipv6, "");
+    if (!removed) return Unexpected{removed.error()};
+    FERRY_TRY(journal.append("fact", "", {{"target_forwarding_removed", true}}));
+  }
   // From this record on, a rollback must find the copy stopped before the source runs again;
   // before it, ferry knows the target was never asked (no record, no start).
   FERRY_TRY(journal.append("fact", "", {{"target_start_requested_ms", epoch_ms()}}));
@@ -272,10 +282,20 @@ Result<json> do_mark_source(MoveContext& ctx, Journal& journal) {
     if (inst && *inst && (*inst)->running()) FERRY_TRY(ctx.source_manager->stop(name, ctx.request.stop_timeout, true));
   }
   FERRY_TRY(ctx.source_manager->set_config(name, "boot.autostart", "false"));
-  FERRY_TRY(ctx.source_manager->set_config(name, "user.ferry.moved-to", ctx.request.target));
+  // The markers a move back proves this copy by (its last use: a start by hand since changes it).
+  auto stopped = ctx.source_manager->instance(name);
+  if (!stopped) return Unexpected{stopped.error()};
+  if (*stopped) FERRY_TRY(ctx.source_manager->set_config(name, kMovedLastUsedKey, (*stopped)->last_used_at));
+  FERRY_TRY(ctx.source_manager->set_config(name, kMovedAtKey, utc_now_iso()));
+  FERRY_TRY(ctx.source_manager->set_config(name, kMovedToKey, ctx.request.target));
   auto original = read_facts(journal).source_autostart.value_or(json(nullptr));
   if (original.is_string()) FERRY_TRY(ctx.target_manager->set_config(name, "boot.autostart", original.get<std::string>()));
   else FERRY_TRY(ctx.target_manager->unset_config(name, "boot.autostart"));
+  // The copy that serves now is nobody's moved copy (after a move back it still had the markers).
+  auto serving = ctx.target_manager->instance(name);
+  if (!serving) return Unexpected{serving.error()};
+  for (const char* key : {kMovedToKey, kMovedAtKey, kMovedLastUsedKey})
+    if (*serving && (*serving)->config.contains(key)) FERRY_TRY(ctx.target_manager->unset_config(name, key));
   return json{{"moved_to", ctx.request.target}};
 }
 
@@ -409,13 +429,23 @@ std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
     }
     case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
     case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
-    case StepKind::start_target:
-      return {"[" + ctx.source.name() + "] record \"target start requested\" for the dead-man (refused if it already fired: then a rollback)",
-              on(ctx.target, {tm.client(), "start", name})};
+    case StepKind::start_target: {
+      std::vector<std::string> out;
+      if (ctx.returning && ctx.returning->forwarding_left_ipv6)
+        out.push_back(on(ctx.target, {"nft", "delete", "table", *ctx.returning->forwarding_left_ipv6 ? "ip6" : "ip",
+                                      forward::table_name(ctx.discovery.instance.project, name)}) +
+                      "  (the earlier move's forwarding of this instance, which would send its clients away)");
+      out.push_back("[" + ctx.source.name() + "] record \"target start requested\" for the dead-man (refused if it already fired: then a rollback)");
+      out.push_back(on(ctx.target, {tm.client(), "start", name}));
+      return out;
+    }
     case StepKind::mark_source:
       return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
-              on(ctx.source, {sm.client(), "config", "set", name, "user.ferry.moved-to", ctx.request.target}),
-              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<the source's value>"})};
+              on(ctx.source, {sm.client(), "config", "set", name, kMovedLastUsedKey, "<its last_used_at>"}),
+              on(ctx.source, {sm.client(), "config", "set", name, kMovedAtKey, "<now>"}),
+              on(ctx.source, {sm.client(), "config", "set", name, kMovedToKey, ctx.request.target}),
+              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<the source's value>"}),
+              on(ctx.target, {tm.client(), "config", "unset", name, kMovedToKey}) + "  (and the other markers, if a move back left them)"};
     case StepKind::cleanup:
       return {"[both] destroy ferry-* snapshots (and release their holds) except " + (step.snapshot.empty() ? std::string("none") : "@" + step.snapshot)};
   }

@@ -70,4 +70,12 @@ Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6,
   return out->find("kept") == std::string::npos;
 }
 
+Result<std::optional<bool>> installed_family(const exec::Host& host, const std::string& table) {
+  auto out = host.run({"sh", "-c", "command -v nft >/dev/null || exit 0; nft list tables", "sh"});
+  if (!out) return Unexpected{out.error()};
+  for (bool v6 : {false, true})
+    if (out->find("table " + family(v6) + " " + table + "\n") != std::string::npos) return std::optional<bool>{v6};
+  return std::optional<bool>{};
+}
+
 }  // namespace ferry::forward

@@ -31,6 +31,10 @@ Result<std::string> install(const exec::Host& host, const Forwarding& f);
 // forwarding still needs it on.
 Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting);
 
+// Whether `host` holds ferry's table `table`: nullopt if not, else whether it is IPv6's (a host
+// without nft holds none).
+Result<std::optional<bool>> installed_family(const exec::Host& host, const std::string& table);
+
 bool is_ipv6(const std::string& address);
 
 }  // namespace ferry::forward

@@ -1,6 +1,7 @@
 #include "storage/storage_driver.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "storage/btrfs/btrfs_driver.hpp"
 #include "storage/zfs/zfs_driver.hpp"
@@ -18,6 +19,18 @@ bool is_move_snapshot(const std::string& name, const std::string& move_id) {
   std::string prefix = "ferry-" + move_id + "-";
   if (move_id.empty() || name.size() <= prefix.size() || name.rfind(prefix, 0) != 0) return false;
   return std::all_of(name.begin() + prefix.size(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string move_id_of_snapshot(const std::string& name) {
+  auto dash = name.rfind('-');
+  if (name.rfind("ferry-", 0) != 0 || dash == std::string::npos || dash <= 6) return "";
+  std::string id = name.substr(6, dash - 6);
+  bool id_chars = std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+  return id_chars && is_move_snapshot(name, id) ? id : "";
+}
+
+bool removable_move_snapshot(const TransferContext& ctx, const std::string& name) {
+  return is_move_snapshot(name, ctx.move_id) || is_move_snapshot(name, ctx.earlier_move_id);
 }
 
 std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct TransferContext {
   std::string target_from_source;  // the target's ssh destination as the source sees it
   std::string bwlimit;             // e.g. "20M": throttles each stream (pv -L)
   std::string move_id;             // the move's: only its snapshots are ferry's to destroy
+  // A move back's: the earlier move that left the target its copy. Its snapshots (proven the
+  // common base) go too once this move's own snapshot is common to both hosts.
+  std::string earlier_move_id;
   bool show_progress = true;
   bool in_outage = false;  // the final increment: skip what can wait (size estimate, holds, checks)
   // The snapshot the target received last, as ferry's journal says: lets the final increment go
@@ -85,9 +89,19 @@ class StorageDriver {
     std::vector<std::string> removed, left;
   };
   virtual Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) = 0;
+  // A move back: the newest snapshot of an earlier ferry move that both hosts hold, proven the same
+  // data (zfs: its GUID; btrfs: one of the two received from the other). nullopt: none.
+  virtual Result<std::optional<std::string>> common_move_snapshot(const TransferContext& ctx, const Volume& volume) = 0;
+  // Bytes written to the target's volume since `snap` (nullopt: the backend cannot say).
+  virtual Result<std::optional<uint64_t>> written_on_target_since(const TransferContext& ctx, const Volume& volume,
+                                                                  const std::string& snap) = 0;
   // Free bytes where the target would receive the volume.
   virtual Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) = 0;
 };
+
+// Whether a snapshot is one this move may destroy at its end: its own, or (a move back) the
+// earlier move's common base, once superseded.
+bool removable_move_snapshot(const TransferContext& ctx, const std::string& name);
 
 // On-disk location of a volume on a host, from the pool's root (zfs dataset / btrfs mount path).
 std::string volume_path(const std::string& driver, const std::string& pool_root, const std::string& kind,

@@ -28,5 +28,7 @@ struct SnapshotInfo {
 // destroys is only these (and what it proves by GUID or received UUID): a `ferry-*` snapshot of
 // another move, or of an admin's, stays.
 bool is_move_snapshot(const std::string& name, const std::string& move_id);
+// The move id in a name of the form ferry-<move id>-<sequence> ("" if it is not one).
+std::string move_id_of_snapshot(const std::string& name);
 
 }  // namespace ferry::storage

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/btrfs/btrfs_driver.hpp"
+#include "storage/storage_driver.hpp"
 #include "storage/volume.hpp"
 
 namespace ferry::storage {
@@ -55,6 +56,40 @@ TEST(BtrfsIds, OnlyAWritableSubvolumeWithoutReceivedUuidIsAReceiveCutOff) {
   ro.replace(ro.find("Flags: \t\t\t-"), 11, "Flags: \t\t\treadonly");
   EXPECT_FALSE(btrfs::parse_subvolume_show(ro).half_received());
   EXPECT_TRUE(btrfs::parse_subvolume_show(kShow).half_received());
+}
+
+TEST(MoveSnapshot, TheMoveIdOfAFerrySnapshotIsReadBackForAMoveBack) {
+  EXPECT_EQ(move_id_of_snapshot("ferry-261202071530-a3f9-3"), "261202071530-a3f9");
+  EXPECT_EQ(move_id_of_snapshot("ferry-261202071530-12"), "261202071530");  // an id without its random part
+  EXPECT_EQ(move_id_of_snapshot("ferry-backup"), "");
+  EXPECT_EQ(move_id_of_snapshot("ferry-26120207x530-a3f9-3"), "");
+  EXPECT_EQ(move_id_of_snapshot("ferry--3"), "");
+  EXPECT_EQ(move_id_of_snapshot("snap0"), "");
+  EXPECT_EQ(move_id_of_snapshot("ferry-261202071530-a3f9-"), "");
+}
+
+TEST(MoveSnapshot, AMoveBackMayRemoveItsOwnAndTheEarlierMovesSnapshotsOnly) {
+  TransferContext ctx;
+  ctx.move_id = "261202090000-0001";
+  ctx.earlier_move_id = "261202071530-a3f9";
+  EXPECT_TRUE(removable_move_snapshot(ctx, "ferry-261202090000-0001-2"));
+  EXPECT_TRUE(removable_move_snapshot(ctx, "ferry-261202071530-a3f9-3"));
+  EXPECT_FALSE(removable_move_snapshot(ctx, "ferry-261202080000-beef-1"));  // a third move's
+  ctx.earlier_move_id.clear();  // abort: the earlier move's base stays
+  EXPECT_FALSE(removable_move_snapshot(ctx, "ferry-261202071530-a3f9-3"));
+}
+
+TEST(BtrfsIds, SameDataWhenReceivedFromTheOtherEitherWayOrBothFromAThird) {
+  btrfs::SubvolumeIds original{"ua", "-", "-", true};
+  btrfs::SubvolumeIds received{"ub", "-", "ua", true};    // on the other host, from the original
+  btrfs::SubvolumeIds sibling{"uc", "-", "ua", true};     // a third host's, from the same original
+  btrfs::SubvolumeIds other{"ud", "-", "-", true};
+  btrfs::SubvolumeIds half{"ue", "-", "-", false};
+  EXPECT_TRUE(btrfs::same_data(original, received));
+  EXPECT_TRUE(btrfs::same_data(received, original));      // a move back sends from the received copy
+  EXPECT_TRUE(btrfs::same_data(received, sibling));
+  EXPECT_FALSE(btrfs::same_data(original, other));
+  EXPECT_FALSE(btrfs::same_data(other, half));             // no received UUIDs prove nothing
 }
 
 }  // namespace

@@ -30,6 +30,17 @@ Result<std::optional<SubvolumeIds>> show(const exec::Host& host, const std::stri
   return std::optional<SubvolumeIds>{parse_subvolume_show(*out)};
 }
 
+// Whether the target's subvolume at `target_path` is whole and holds what the source's at
+// `source_path` holds.
+Result<bool> target_holds(const TransferContext& ctx, const std::string& source_path, const std::string& target_path) {
+  auto tid = show(*ctx.target, target_path);
+  if (!tid) return Unexpected{tid.error()};
+  if (!*tid || (*tid)->half_received()) return false;
+  auto sid = show(*ctx.source, source_path);
+  if (!sid) return Unexpected{sid.error()};
+  return *sid && same_data(**sid, **tid);
+}
+
 // Names in a directory, sorted by btrfs generation order is not available cheaply: ferry's
 // snapshot names sort by their sequence number, which is enough for ferry's own.
 Result<std::vector<std::string>> list_dir(const exec::Host& host, const std::string& dir) {
@@ -42,17 +53,6 @@ Result<std::vector<std::string>> list_dir(const exec::Host& host, const std::str
   while (std::getline(in, line))
     if (!line.empty()) names.push_back(line);
   return names;
-}
-
-// Sorts names like ferry-<id>-<n> by n (numerically), others lexically before them.
-void sort_by_sequence(std::vector<std::string>& names) {
-  auto seq = [](const std::string& n) {
-    auto dash = n.rfind('-');
-    try { return dash == std::string::npos ? -1L : std::stol(n.substr(dash + 1)); } catch (...) { return -1L; }
-  };
-  std::sort(names.begin(), names.end(), [&](auto& a, auto& b) {
-    return seq(a) != seq(b) ? seq(a) < seq(b) : a < b;
-  });
 }
 
 struct Hop {
@@ -81,7 +81,9 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
     auto partial = show(*ctx.target, hop.receive_dir + "/" + basename(hop.send_path));
     if (!partial) return Unexpected{partial.error()};
     if (*partial) {
-      if ((*partial)->received_uuid != "-") return TransferStats{};
+      auto whole = target_holds(ctx, hop.send_path, hop.receive_dir + "/" + basename(hop.send_path));
+      if (!whole) return Unexpected{whole.error()};
+      if (*whole) return TransferStats{};
       if (!(*partial)->half_received())
         return fail(make_error(hop.receive_dir + "/" + basename(hop.send_path) + " on the target is a snapshot ferry did not send")
                         .on(ctx.target->name())
@@ -126,6 +128,10 @@ Result<std::vector<std::string>> list_by_birth(const exec::Host& host, const std
 }
 
 }  // namespace
+
+bool same_data(const SubvolumeIds& a, const SubvolumeIds& b) {
+  return a.received_uuid == b.uuid || b.received_uuid == a.uuid || (a.received_uuid != "-" && a.received_uuid == b.received_uuid);
+}
 
 SubvolumeIds parse_subvolume_show(const std::string& text) {
   SubvolumeIds ids;
@@ -190,7 +196,7 @@ Result<TargetState> BtrfsDriver::target_state(const TransferContext& ctx, const 
     for (auto& s : *sent) {
       auto sid = show(*ctx.source, ferry_dir(v.source_path) + "/" + s);
       if (!sid) return Unexpected{sid.error()};
-      if (*sid && (*sid)->uuid == (*rid)->received_uuid) return TargetState::ferry_copy;
+      if (*sid && same_data(**sid, **rid)) return TargetState::ferry_copy;
     }
   }
   return TargetState::foreign;
@@ -256,11 +262,11 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
     previous = path;
   }
   // 2. ferry's snapshot, against the newest of ferry's snapshots the target received.
-  auto sent = list_dir(*ctx.source, ferry_dir(v.source_path));
+  // In creation order: a move back's ferry-<earlier move>-N came before this move's ferry-<id>-1.
+  auto sent = list_by_birth(*ctx.source, ferry_dir(v.source_path));
   if (!sent) return Unexpected{sent.error()};
   auto received = list_dir(*ctx.target, ferry_dir(v.target_path));
   if (!received) return Unexpected{received.error()};
-  sort_by_sequence(*sent);
   std::optional<std::string> parent = previous;
   bool target_has_snap = false;
   std::vector<std::string> older_on_target;
@@ -272,7 +278,7 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   // The parent is the newest one the target received whole: a stream cut off (ferry stopped in
   // it) leaves a subvolume without a received UUID, which `btrfs receive` cannot take as a parent.
   for (auto it = older_on_target.rbegin(); it != older_on_target.rend(); ++it) {
-    auto whole = has_snapshot(*ctx.target, v, *it, true);
+    auto whole = target_holds(ctx, ferry_dir(v.source_path) + "/" + *it, ferry_dir(v.target_path) + "/" + *it);
     if (!whole) return Unexpected{whole.error()};
     if (*whole) {
       parent = ferry_dir(v.source_path) + "/" + *it;
@@ -305,7 +311,7 @@ Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Vol
     auto names = list_dir(*h, dir);
     if (!names) return Unexpected{names.error()};
     for (auto& n : *names)
-      if (is_move_snapshot(n, ctx.move_id) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
+      if (removable_move_snapshot(ctx, n) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
     if (!names->empty()) (void)h->run_raw({"rmdir", "--ignore-fail-on-non-empty", dir});  // ferry made it
   }
   return {};
@@ -355,6 +361,25 @@ Result<StorageDriver::Removal> BtrfsDriver::remove_received(const TransferContex
   // The directories ferry made for them, if now empty.
   (void)ctx.target->run_raw({"rmdir", "--ignore-fail-on-non-empty", ferry_dir(v.target_path), manager_snapshot_dir(v.target_path)});
   return out;
+}
+
+Result<std::optional<std::string>> BtrfsDriver::common_move_snapshot(const TransferContext& ctx, const Volume& v) {
+  auto sent = list_by_birth(*ctx.source, ferry_dir(v.source_path));
+  if (!sent) return Unexpected{sent.error()};
+  auto there = list_dir(*ctx.target, ferry_dir(v.target_path));
+  if (!there) return Unexpected{there.error()};
+  for (auto s = sent->rbegin(); s != sent->rend(); ++s) {
+    std::string id = move_id_of_snapshot(*s);
+    if (id.empty() || id == ctx.move_id || std::find(there->begin(), there->end(), *s) == there->end()) continue;
+    auto same = target_holds(ctx, ferry_dir(v.source_path) + "/" + *s, ferry_dir(v.target_path) + "/" + *s);
+    if (!same) return Unexpected{same.error()};
+    if (*same) return std::optional<std::string>{*s};
+  }
+  return std::optional<std::string>{};
+}
+
+Result<std::optional<uint64_t>> BtrfsDriver::written_on_target_since(const TransferContext&, const Volume&, const std::string&) {
+  return std::optional<uint64_t>{};  // btrfs keeps no such count
 }
 
 Result<uint64_t> BtrfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {

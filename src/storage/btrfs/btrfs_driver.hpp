@@ -22,6 +22,9 @@ class BtrfsDriver final : public StorageDriver {
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) override;
+  Result<std::optional<std::string>> common_move_snapshot(const TransferContext& ctx, const Volume& volume) override;
+  Result<std::optional<uint64_t>> written_on_target_since(const TransferContext& ctx, const Volume& volume,
+                                                          const std::string& snap) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
 };
 
@@ -34,6 +37,10 @@ struct SubvolumeIds {
   // writable without one is a receive cut off; read-only without one is somebody's snapshot.
   bool half_received() const { return received_uuid == "-" && !readonly; }
 };
+// Whether two subvolumes hold the same data: one was received from the other (either way: a move
+// back sends from the received copy to the original), or both from a third.
+bool same_data(const SubvolumeIds& a, const SubvolumeIds& b);
+
 // Parses `btrfs subvolume show` output.
 SubvolumeIds parse_subvolume_show(const std::string& text);
 

@@ -521,7 +521,7 @@ Status ZfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volum
       continue;
     }
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_move_snapshot(s.name, ctx.move_id) && s.name != keep) note(release_and_destroy(*h, ds + "@" + s.name));
+      if (removable_move_snapshot(ctx, s.name) && s.name != keep) note(release_and_destroy(*h, ds + "@" + s.name));
   }
   return first;
 }
@@ -556,6 +556,29 @@ Result<StorageDriver::Removal> ZfsDriver::remove_received(const TransferContext&
   if (auto exists = dataset_exists(*ctx.target, v.target_path); exists && *exists)
     FERRY_TRY(ctx.target->run({"zfs", "destroy", v.target_path}));
   return Removal{{v.target_path}, {}};
+}
+
+Result<std::optional<std::string>> ZfsDriver::common_move_snapshot(const TransferContext& ctx, const Volume& v) {
+  auto src = list_snapshots(*ctx.source, v.source_path);
+  if (!src) return Unexpected{src.error()};
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  if (!tgt) return Unexpected{tgt.error()};
+  if (!*src || !*tgt) return std::optional<std::string>{};
+  // Newest first: the same name and the same GUID on both hosts (the GUID is the proof).
+  for (auto s = (*src)->rbegin(); s != (*src)->rend(); ++s) {
+    std::string id = move_id_of_snapshot(s->name);
+    if (id.empty() || id == ctx.move_id) continue;
+    if (std::any_of((*tgt)->begin(), (*tgt)->end(), [&](auto& t) { return t.name == s->name && t.guid == s->guid; }))
+      return std::optional<std::string>{s->name};
+  }
+  return std::optional<std::string>{};
+}
+
+Result<std::optional<uint64_t>> ZfsDriver::written_on_target_since(const TransferContext& ctx, const Volume& v,
+                                                                   const std::string& snap) {
+  auto written = get_property(*ctx.target, v.target_path, "written@" + snap);
+  if (!written) return Unexpected{written.error()};
+  try { return std::optional<uint64_t>{std::stoull(*written)}; } catch (...) { return std::optional<uint64_t>{}; }
 }
 
 Result<uint64_t> ZfsDriver::target_free_bytes(const TransferContext& ctx, const Volume& v) {

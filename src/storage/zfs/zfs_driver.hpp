@@ -29,6 +29,9 @@ class ZfsDriver final : public StorageDriver {
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Status remove_ferry_snapshots(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   Result<Removal> remove_received(const TransferContext& ctx, const Volume& volume) override;
+  Result<std::optional<std::string>> common_move_snapshot(const TransferContext& ctx, const Volume& volume) override;
+  Result<std::optional<uint64_t>> written_on_target_since(const TransferContext& ctx, const Volume& volume,
+                                                          const std::string& snap) override;
   Result<uint64_t> target_free_bytes(const TransferContext& ctx, const Volume& volume) override;
 
  private:
