@@ -658,6 +658,12 @@ CommandOutcome abort_move(Session& s) {
     // marked, with that move's snapshot, the base of a later move back; only this move's go.
     t.earlier_move_id.clear();
     for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+    // If ferry's own start (a rollback followed) was the copy's last use, a later move back must
+    // not take it for a start by hand.
+    auto copy = tm.instance(name);
+    if (copy && *copy && (*copy)->last_used_at == read_facts(journal).target_last_used_at &&
+        (*copy)->config.value(kMovedLastUsedKey, "") != (*copy)->last_used_at)
+      (void)tm.set_config(name, kMovedLastUsedKey, (*copy)->last_used_at);
     done += "; removed this move's snapshots; kept the earlier copy on " + s.ctx.target.name() + " (stopped, @" +
             s.ctx.returning->base + " kept for a move back)";
     (void)journal.append("aborted", "", {{"actions", done}});

@@ -5,7 +5,9 @@
 # service with two instance snapshots, a custom volume and a second profile moves from alpha to
 # beta while the lab client writes to it. Nothing acknowledged is lost; the snapshots arrive
 # (lxc info on beta), matched by GUID; ferry's kept snapshot is held on both sides; the source
-# is stopped with autostart off and stays stopped when its daemon restarts.
+# is stopped with autostart off and stays stopped when its daemon restarts. Then the move back,
+# beta -> alpha onto alpha's stopped copy: only the change is sent, the outage is the first's,
+# nothing is lost, the markers and the kept snapshot are the move back's.
 . "$(dirname "$0")/zfs_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 
@@ -47,10 +49,6 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   fi
   expect_json "$manager: ferry measured its outage" '.outage.final_sync_seconds > 0 and .downtime_seconds > 0' "$(cat "$WORK/move.json")"
   point_client "http://$BETA:$port"
-  stop_client
-  note "client: $CLIENT_REPORT"
-  expect_json "$manager: nothing acknowledged was lost" '.lost == 0 and .acknowledged > 10' "$CLIENT_REPORT"
-  expect_json "$manager: served by beta at the end" ".final_target == \"$BETA:$port\"" "$CLIENT_REPORT"
   expect_eq "$manager: runs on beta" Running "$(instance_field beta $manager $name .status)"
   snaps=$(on beta "$cli" query /1.0/instances/$name/snapshots | jq -r '.[]' | sed 's#.*/##' | sort | tr '\n' ' ')
   expect_eq "$manager: both snapshots in $cli info on beta" "s1 s2 " "$snaps"
@@ -70,6 +68,45 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   restart_daemon alpha $manager
   sleep 3
   expect_eq "$manager: the source stays stopped when its daemon restarts" Stopped "$(instance_field alpha $manager $name .status)"
+
+  # The way back, beta -> alpha onto alpha's stopped copy: only what was written since the move.
+  first_downtime=$(jq -r .downtime_seconds "$WORK/move.json")
+  start_writer beta $manager $name 1000 1000000
+  sleep 5
+  written=$(load_bytes beta $manager $name)
+  t0=$EPOCHREALTIME
+  if ferry move $name --from beta --to alpha --max-downtime 120 --json >"$WORK/back.json" 2>"$WORK/back.err"; then
+    ok "$manager: the move back exited 0"
+  else
+    cat "$WORK/back.err"; fail "$manager: the move back failed"
+  fi
+  point_client "http://$ALPHA:$port"
+  written=$(load_bytes alpha $manager $name)
+  back=$(cat "$WORK/back.json")
+  note "$manager: the move back took $(elapsed_since "$t0") s: $back; the writer wrote $written bytes since the move"
+  bytes=$(jq '[.phases[]? | .bytes? // 0] | add' <<<"$back")
+  expect_json "$manager: the move back sent only the change ($bytes <= 1.1 x $written + 1 MiB)" "$bytes <= 1.1 * $written + 1048576" "{}"
+  expect_json "$manager: its outage within max(20%, 0.5 s) of the first move's ($first_downtime s)" \
+    "(.downtime_seconds - $first_downtime) | fabs <= ([0.5, 0.2 * $first_downtime] | max)" "$back"
+  stop_client
+  note "client: $CLIENT_REPORT"
+  expect_json "$manager: nothing acknowledged was lost over both moves" '.lost == 0 and .acknowledged > 10' "$CLIENT_REPORT"
+  expect_json "$manager: served by alpha at the end" ".final_target == \"$ALPHA:$port\"" "$CLIENT_REPORT"
+  expect_eq "$manager: runs on alpha again" Running "$(instance_field alpha $manager $name .status)"
+  expect_eq "$manager: stopped on beta" Stopped "$(instance_field beta $manager $name .status)"
+  expect_eq "$manager: beta's copy records where it went" alpha "$(instance_field beta $manager $name '.config["user.ferry.moved-to"]')"
+  expect_eq "$manager: alpha's copy carries no marker" null "$(instance_field alpha $manager $name '.config["user.ferry.moved-to"]')"
+  snaps=$(on alpha "$cli" query /1.0/instances/$name/snapshots | jq -r '.[]' | sed 's#.*/##' | sort | tr '\n' ' ')
+  expect_eq "$manager: both snapshots on alpha" "s1 s2 " "$snaps"
+  back_id=$(jq -r .move_id <<<"$back")
+  for h in alpha beta; do
+    kept=$(on $h zfs list -H -t snapshot -o name -d 1 $root/containers/$name | grep '@ferry-' | sed 's/.*@//' | tr '\n' ' ')
+    expect_eq "$manager: only the move back's snapshot kept on $h ($kept)" "1 yes" \
+      "$(wc -w <<<"$kept") $([[ $kept == "ferry-$back_id-"* ]] && echo yes || echo no)"
+  done
+  restart_daemon beta $manager
+  sleep 3
+  expect_eq "$manager: beta's copy stays stopped when its daemon restarts" Stopped "$(instance_field beta $manager $name .status)"
   no_ferry_children
   port=$((port + 1))
 done
