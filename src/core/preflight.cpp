@@ -134,7 +134,9 @@ void check_target_instance(MoveContext& ctx, Checks& c) {
     return c.fail("target instance",
                   "an instance named '" + name + "' already exists on " + ctx.target.name() +
                       " and is not a copy ferry can move back onto: " + copy->not_returning,
-                  "rename or delete it there, or move to another host");
+                  copy->marked ? "it is ferry's earlier copy, but the chain to the source is broken: delete it there (`" +
+                                     ctx.target_manager->client() + " delete " + name + "`), and the move copies everything afresh"
+                               : "rename or delete it there, or move to another host");
   auto& r = *copy->returning;
   ctx.returning = r;
   std::string what = "the copy on " + ctx.target.name() + " is ferry's, left by move " + r.earlier_move_id + " to " + r.moved_to +
@@ -165,7 +167,12 @@ void check_target_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks&
     auto state = ctx.driver->target_state(t, v);
     if (!state) { c.error("target volumes", state.error()); continue; }
     bool ours = *state == storage::TargetState::ferry_copy && (opt.continuing || returning);
-    if (*state == storage::TargetState::foreign || (*state == storage::TargetState::ferry_copy && !ours))
+    if (*state == storage::TargetState::ferry_copy && !ours)
+      c.fail("target volumes", v.target_path + " on " + ctx.target.name() + " holds what an earlier ferry move of this instance "
+                               "kept there (the base of a move back), but no copy there uses it",
+             "remove it with `ferry cleanup` of that move (where its journal is), or delete it on the target; then run "
+             "again: the move copies everything afresh");
+    else if (*state == storage::TargetState::foreign)
       c.fail("target volumes", v.target_path + " already exists on " + ctx.target.name() + " and is not ferry's copy of this instance",
              "ferry never overwrites data it did not create: destroy it on the target if it is disposable, or choose another target");
     else if (returning && *state == storage::TargetState::absent)

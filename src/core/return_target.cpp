@@ -48,6 +48,7 @@ Result<TargetCopy> examine_target_copy(MoveContext& ctx) {
     out.not_returning = "it carries no " + std::string(kMovedToKey) + " marker (ferry did not move it away from there)";
     return out;
   }
+  out.marked = true;
   if ((*copy)->running()) {
     out.not_returning = "it is " + (*copy)->status + " there";
     return out;

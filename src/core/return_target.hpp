@@ -40,6 +40,7 @@ struct ReturnTarget {
 // What the target holds under the instance's name.
 struct TargetCopy {
   bool exists = false;
+  bool marked = false;                    // it carries ferry's moved-to marker
   std::optional<ReturnTarget> returning;  // ferry's earlier copy, proven
   std::string not_returning;              // else why it is not (for the preflight's message)
 };

@@ -12,7 +12,8 @@
 # The first leg run again is "already done"; the third (alpha -> beta again, after the move back)
 # is a new move.
 # A copy started by hand on the idle host: the move back is refused with the figures and changes
-# nothing, then goes with --discard-target-changes (what it wrote is gone).
+# nothing, then goes with --discard-target-changes (what it wrote is gone). Incus's idle copy
+# deleted by hand: the move onto what ferry kept there alone is refused, naming it.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 forget_ferry_copies t-rt-
@@ -126,6 +127,16 @@ for manager in lxd incus; do
   expect_json "$manager: status shows every leg and where it serves" \
     "(.history | length) == $legs and (.history | all(.state == \"finished\")) and .serves_on == \"$last\"" "$status"
   ferry finish $name --from $(other $last) --to $last >/dev/null 2>&1 || fail "$manager: ferry finish of the last leg failed"
+  if [ $manager = incus ]; then
+    note "incus: alpha's idle copy deleted by hand; what ferry kept of it stays there"
+    on alpha incus delete $name
+    code=0
+    ferry move $name --from beta --to alpha --json >"$WORK/leftover.json" 2>/dev/null || code=$?
+    expect_eq "incus: a move onto that leftover alone is refused (preflight)" 3 "$code"
+    expect_json "incus: naming it what an earlier move kept, and what to do" \
+      '(.error.what + .error.detail) | test("kept there .*no copy there uses it") and (.error.detail | test("ferry cleanup"))' \
+      "$(cat "$WORK/leftover.json")"
+  fi
   no_ferry_children
   port=$((port + 1))
 done
