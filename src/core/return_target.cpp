@@ -1,7 +1,6 @@
 #include "core/return_target.hpp"
 
 #include "core/move_context.hpp"
-
 #include "forward/port_forward.hpp"
 #include "ui/progress.hpp"
 

@@ -41,8 +41,7 @@ Result<bool> target_holds(const TransferContext& ctx, const std::string& source_
   return *sid && same_data(**sid, **tid);
 }
 
-// Names in a directory, sorted by btrfs generation order is not available cheaply: ferry's
-// snapshot names sort by their sequence number, which is enough for ferry's own.
+// Names in a directory, in no particular order (list_by_birth gives the creation order).
 Result<std::vector<std::string>> list_dir(const exec::Host& host, const std::string& dir) {
   auto r = host.probe({"find", dir, "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\n"});
   if (!r) return Unexpected{r.error()};
