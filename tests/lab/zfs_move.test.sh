@@ -70,7 +70,11 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   expect_eq "$manager: the source stays stopped when its daemon restarts" Stopped "$(instance_field alpha $manager $name .status)"
 
   # The way back, beta -> alpha onto alpha's stopped copy: only what was written since the move.
+  # ferry's own part of the outage (snapshot + final increment): under TCG the managers' stop
+  # and start of the same container vary by +-30% from one run to the next (measured: start 7.9,
+  # 9.3, 10.0, 12.7 s), which no ferry can help; the ns tier compares whole outages.
   first_downtime=$(jq -r .downtime_seconds "$WORK/move.json")
+  first_part=$(jq -r '.outage.snapshot_seconds + .outage.final_sync_seconds' "$WORK/move.json")
   start_writer beta $manager $name 1000 1000000
   sleep 5
   written=$(load_bytes beta $manager $name)
@@ -86,8 +90,8 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   note "$manager: the move back took $(elapsed_since "$t0") s: $back; the writer wrote $written bytes since the move"
   bytes=$(jq '[.phases[]? | .bytes? // 0] | add' <<<"$back")
   expect_json "$manager: the move back sent only the change ($bytes <= 1.1 x $written + 1 MiB)" "$bytes <= 1.1 * $written + 1048576" "{}"
-  expect_json "$manager: its outage within max(20%, 0.5 s) of the first move's ($first_downtime s)" \
-    "(.downtime_seconds - $first_downtime) | fabs <= ([0.5, 0.2 * $first_downtime] | max)" "$back"
+  expect_json "$manager: ferry's part of its outage within max(20%, 0.5 s) of the first move's ($first_part s of $first_downtime s)" \
+    "(.outage.snapshot_seconds + .outage.final_sync_seconds - $first_part) | fabs <= ([0.5, 0.2 * $first_part] | max)" "$back"
   stop_client
   note "client: $CLIENT_REPORT"
   expect_json "$manager: nothing acknowledged was lost over both moves" '.lost == 0 and .acknowledged > 10' "$CLIENT_REPORT"
