@@ -30,15 +30,21 @@ Result<std::optional<SubvolumeIds>> show(const exec::Host& host, const std::stri
   return std::optional<SubvolumeIds>{parse_subvolume_show(*out)};
 }
 
-// Whether the target's subvolume at `target_path` is whole and holds what the source's at
+// Whether the target's subvolume (its ids `target`) is whole and holds what the source's at
 // `source_path` holds.
+Result<bool> holds_source(const TransferContext& ctx, const SubvolumeIds& target, const std::string& source_path) {
+  if (target.half_received()) return false;
+  auto sid = show(*ctx.source, source_path);
+  if (!sid) return Unexpected{sid.error()};
+  return *sid && same_data(**sid, target);
+}
+
+// The same, for the target's subvolume at `target_path` (false if there is none).
 Result<bool> target_holds(const TransferContext& ctx, const std::string& source_path, const std::string& target_path) {
   auto tid = show(*ctx.target, target_path);
   if (!tid) return Unexpected{tid.error()};
-  if (!*tid || (*tid)->half_received()) return false;
-  auto sid = show(*ctx.source, source_path);
-  if (!sid) return Unexpected{sid.error()};
-  return *sid && same_data(**sid, **tid);
+  if (!*tid) return false;
+  return holds_source(ctx, **tid, source_path);
 }
 
 // Names in a directory, in no particular order (list_by_birth gives the creation order).
@@ -80,11 +86,10 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
     auto partial = show(*ctx.target, hop.receive_dir + "/" + basename(hop.send_path));
     if (!partial) return Unexpected{partial.error()};
     if (*partial) {
-      // Whole and the same data as the source's (the target's ids are at hand: one round trip
-      // less on the outage's path).
-      auto sent = show(*ctx.source, hop.send_path);
-      if (!sent) return Unexpected{sent.error()};
-      if (!(*partial)->half_received() && *sent && same_data(**sent, **partial)) return TransferStats{};
+      // The target's ids are at hand: one round trip less on the outage's path.
+      auto whole = holds_source(ctx, **partial, hop.send_path);
+      if (!whole) return Unexpected{whole.error()};
+      if (*whole) return TransferStats{};
       if (!(*partial)->half_received())
         return fail(make_error(hop.receive_dir + "/" + basename(hop.send_path) + " on the target is a snapshot ferry did not send")
                         .on(ctx.target->name())
