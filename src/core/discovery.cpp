@@ -1,6 +1,6 @@
 #include "core/move_context.hpp"
 
-#include <cstdio>
+#include "ui/progress.hpp"
 
 namespace ferry::core {
 
@@ -24,12 +24,13 @@ storage::TransferContext MoveContext::transfer_context() const {
   t.bwlimit = request.bwlimit;
   t.move_id = move_id;
   if (returning) t.earlier_move_id = returning->earlier_move_id;
-  t.show_progress = !json && !parallel;
+  t.show_progress = !json;
   t.note = [this](const std::string& text) { say(text); };
   return t;
 }
 
-void MoveContext::say(const std::string& text) const { std::fprintf(stderr, "ferry: %s\n", text.c_str()); }
+// Above any progress on the terminal, not through it.
+void MoveContext::say(const std::string& text) const { ui::print_line("ferry: " + text); }
 
 namespace {
 

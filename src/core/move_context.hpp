@@ -34,7 +34,6 @@ struct MoveContext {
   Discovery discovery;
   bool json = false;
   bool verbose = false;
-  bool parallel = false;  // several steps run at once: no progress bars
   std::string state_dir;  // ferry's state (the DNS state of the move lives below it)
   std::string move_id;    // the journal's: what ferry made is named and proven by it
   std::optional<ReturnTarget> returning;  // a move back onto ferry's earlier copy (found by preflight, then journaled)

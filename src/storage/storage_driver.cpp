@@ -42,14 +42,17 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {
 Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
-                                          const std::string& retry, exec::ArmedStream* armed) {
+                                          const std::string& retry, exec::ArmedStream* armed, ui::ProgressLine* into,
+                                          uint64_t offset) {
   spec.target = ctx.target_from_source;
-  ui::ProgressLine bar(label, expected_bytes, ctx.show_progress);
+  std::optional<ui::ProgressLine> own;
+  if (!into) own.emplace(label, expected_bytes, ctx.show_progress);
+  ui::ProgressLine& bar = into ? *into : *own;
   uint64_t bytes = 0;
   spec.on_line = [&](std::string_view line) {
     if (auto b = parse_bytes(line)) {
       bytes = *b;
-      bar.update(bytes);
+      bar.update(offset + bytes);
     }
   };
   auto r = armed ? armed->fire(spec.on_line) : exec::run_stream(*ctx.source, spec);
@@ -61,7 +64,7 @@ Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::Stre
     e.hint = "run the same ferry command again: " + retry;
     return fail(e.on(ctx.source->name()));
   }
-  bar.finish(std::max(bytes, expected_bytes));
+  if (own) own->finish(std::max(bytes, expected_bytes));
   return TransferStats{std::max(bytes, expected_bytes), r->seconds, 1, false};
 }
 

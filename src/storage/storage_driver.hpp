@@ -14,6 +14,10 @@
 #include "storage/volume.hpp"
 #include "util/error.hpp"
 
+namespace ferry::ui {
+class ProgressLine;
+}
+
 namespace ferry::storage {
 
 struct TransferContext {
@@ -112,9 +116,12 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver);
 // Runs one stream of a transfer with a progress line; `parse_bytes` reads the byte count from
 // a line the stages print. A failed stream becomes an Error naming the command and `retry`.
 // `armed`: the same stream, started ahead of time (ArmedStream): fired instead of run.
+// `into`: a line several streams report into (a btrfs volume's), this one's bytes counted from
+// `offset`; the caller finishes it.
 Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
-                                          const std::string& retry, exec::ArmedStream* armed = nullptr);
+                                          const std::string& retry, exec::ArmedStream* armed = nullptr,
+                                          ui::ProgressLine* into = nullptr, uint64_t offset = 0);
 
 }  // namespace ferry::storage

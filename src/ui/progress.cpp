@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <mutex>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -22,12 +25,95 @@ std::string format_duration(double s) {
   return fmt::format("{}h{:02}m", int(s) / 3600, (int(s) % 3600) / 60);
 }
 
+std::string render_progress(const std::string& label, uint64_t bytes, uint64_t expected, double elapsed, bool final) {
+  double rate = elapsed > 0 ? bytes / elapsed : 0;
+  std::string line = fmt::format("{}  {}", label, format_bytes(bytes));
+  if (expected > 0) {
+    double pct = std::min(100.0, 100.0 * bytes / expected);
+    int filled = static_cast<int>(pct / 5);
+    line += fmt::format(" of {} [{}{}] {:3.0f}%", format_bytes(expected), std::string(filled, '#'),
+                        std::string(20 - filled, '.'), pct);
+  }
+  line += fmt::format("  {}/s", format_bytes(static_cast<uint64_t>(rate)));
+  if (final) line += fmt::format("  in {}", format_duration(elapsed));
+  else if (expected > bytes && rate > 0) line += fmt::format("  ETA {}", format_duration((expected - bytes) / rate));
+  return line;
+}
+
+struct ProgressRow {
+  std::string text;
+  bool done = false;
+};
+
+namespace {
+
+// The terminal's block: the rows of the streams that ran at once, on screen from `drawn` lines up.
+struct Board {
+  std::mutex mu;
+  std::vector<std::shared_ptr<ProgressRow>> rows;
+  size_t drawn = 0;
+
+  // To the first column of the block's first line.
+  std::string home() const {
+    if (drawn == 0) return "";
+    return drawn > 1 ? fmt::format("\r\033[{}A", drawn - 1) : "\r";
+  }
+  std::string rows_text() const {
+    std::string out;
+    for (size_t i = 0; i < rows.size(); ++i) out += "\033[K" + rows[i]->text + (i + 1 < rows.size() ? "\n" : "");
+    return out;
+  }
+  // Redraws the block; once every row is done it stays as it is and the next block starts below.
+  void redraw() {
+    std::string out = home() + rows_text();
+    drawn = rows.size();
+    if (std::all_of(rows.begin(), rows.end(), [](auto& r) { return r->done; })) {
+      out += "\n";
+      rows.clear();
+      drawn = 0;
+    }
+    std::fputs(out.c_str(), stderr);
+    std::fflush(stderr);
+  }
+};
+
+Board& board() {
+  static Board b;
+  return b;
+}
+
+}  // namespace
+
+void print_line(const std::string& text) {
+  auto& b = board();
+  std::lock_guard lock(b.mu);
+  if (b.drawn == 0) {
+    std::fprintf(stderr, "%s\n", text.c_str());
+    return;
+  }
+  std::string out = b.home() + "\033[J" + text + "\n" + b.rows_text();
+  std::fputs(out.c_str(), stderr);
+  std::fflush(stderr);
+}
+
 ProgressLine::ProgressLine(std::string label, uint64_t expected, bool enabled)
     : label_(std::move(label)), expected_(expected), enabled_(enabled), tty_(::isatty(2)),
-      started_(std::chrono::steady_clock::now()), last_draw_(started_) {}
+      started_(std::chrono::steady_clock::now()), last_draw_(started_) {
+  if (!enabled_ || !tty_) return;
+  row_ = std::make_shared<ProgressRow>();
+  row_->text = render_progress(label_, 0, expected_, 0, false);
+  auto& b = board();
+  std::lock_guard lock(b.mu);
+  b.rows.push_back(row_);
+  b.redraw();
+}
 
 ProgressLine::~ProgressLine() {
-  if (!finished_ && enabled_ && tty_) std::fputs("\n", stderr);
+  if (!row_ || finished_) return;
+  auto& b = board();
+  std::lock_guard lock(b.mu);
+  row_->done = true;  // stopped part way (an error, a signal): its last figures stay
+  b.redraw();
 }
 
 void ProgressLine::update(uint64_t bytes) {
@@ -47,19 +133,16 @@ void ProgressLine::finish(uint64_t bytes) {
 void ProgressLine::draw(uint64_t bytes, bool final) {
   if (!enabled_) return;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  double rate = elapsed > 0 ? bytes / elapsed : 0;
-  std::string line = fmt::format("{}  {}", label_, format_bytes(bytes));
-  if (expected_ > 0) {
-    double pct = std::min(100.0, 100.0 * bytes / expected_);
-    int filled = static_cast<int>(pct / 5);
-    line += fmt::format(" / {} [{}{}] {:3.0f}%", format_bytes(expected_), std::string(filled, '#'),
-                        std::string(20 - filled, '.'), pct);
+  std::string line = render_progress(label_, bytes, expected_, elapsed, final);
+  auto& b = board();
+  std::lock_guard lock(b.mu);
+  if (!row_) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return;
   }
-  line += fmt::format("  {}/s", format_bytes(static_cast<uint64_t>(rate)));
-  if (final) line += fmt::format("  in {}", format_duration(elapsed));
-  else if (expected_ > bytes && rate > 0) line += fmt::format("  ETA {}", format_duration((expected_ - bytes) / rate));
-  if (tty_) std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
-  else std::fprintf(stderr, "%s\n", line.c_str());
+  row_->text = line;
+  row_->done = final;
+  b.redraw();
 }
 
 }  // namespace ferry::ui

@@ -79,7 +79,7 @@ std::optional<uint64_t> parse_dd_bytes(std::string_view line) {
 }
 
 Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label,
-                                     bool maybe_partial) {
+                                     bool maybe_partial, ui::ProgressLine& bar, uint64_t offset) {
   FERRY_TRY(ctx.target->run({"mkdir", "-p", hop.receive_dir}));
   if (maybe_partial) {
     // A half-received subvolume has no received UUID: delete it and send again.
@@ -110,7 +110,7 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
   return run_transfer_stream(
       ctx, spec, label, 0,
       [with_pv](std::string_view line) { return with_pv ? parse_dd_bytes(std::string(line) + " bytes") : parse_dd_bytes(line); },
-      "the subvolume is sent again");
+      "the subvolume is sent again", nullptr, &bar, offset);
 }
 
 // Names in a directory in creation order (btrfs keeps each subvolume's birth time).
@@ -240,6 +240,14 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   if (!snaps) return Unexpected{snaps.error()};
   auto there = list_dir(*ctx.target, manager_snapshot_dir(v.target_path));
   if (!there) return Unexpected{there.error()};
+  auto received = list_dir(*ctx.target, ferry_dir(v.target_path));
+  if (!received) return Unexpected{received.error()};
+  // One progress line for the volume over all its streams. A full copy's total is the
+  // subvolume's usage; an increment's size btrfs cannot tell beforehand.
+  uint64_t expected = 0;
+  if (there->empty() && received->empty() && !ctx.in_outage)
+    if (auto e = estimate_bytes(ctx, v, snap)) expected = *e;
+  ui::ProgressLine bar(v.role, expected, ctx.show_progress);
   // A snapshot of the target copy that the source does not have is somebody's: ferry's streams
   // would go on beside it, and the activation would leave the instance newer than it.
   std::string strangers;
@@ -261,7 +269,8 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
       auto ids = show(*ctx.source, path);
       if (!ids) return Unexpected{ids.error()};
       if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
-      auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present);
+      auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present,
+                              bar, total.bytes);
       if (!r) return r;
       add(*r);
     }
@@ -271,8 +280,6 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   // In creation order: a move back's ferry-<earlier move>-N came before this move's ferry-<id>-1.
   auto sent = list_by_birth(*ctx.source, ferry_dir(v.source_path));
   if (!sent) return Unexpected{sent.error()};
-  auto received = list_dir(*ctx.target, ferry_dir(v.target_path));
-  if (!received) return Unexpected{received.error()};
   std::optional<std::string> parent = previous;
   bool target_has_snap = false;
   std::vector<std::string> older_on_target;
@@ -292,9 +299,10 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
     }
   }
   auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)},
-                          v.role + " @" + snap, target_has_snap);
+                          v.role + " @" + snap, target_has_snap, bar, total.bytes);
   if (!r) return r;
   add(*r);
+  bar.finish(total.bytes);
   return total;
 }
 
