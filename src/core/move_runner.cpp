@@ -16,6 +16,7 @@
 #include "core/move_context.hpp"
 #include "core/move_facts.hpp"
 #include "core/move_history.hpp"
+#include "core/move_status.hpp"
 #include "core/move_report.hpp"
 #include "core/outage_steps.hpp"
 #include "core/move_state.hpp"
@@ -492,12 +493,11 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
     if (group.size() == 1) {
       results.push_back(execute_step(s.ctx, journal, *group.front()));
     } else {
-      s.ctx.parallel = true;  // no progress bars drawn over each other
+      // Each stream's progress is one line of a block on the terminal (ui/progress).
       std::vector<std::future<Result<json>>> running;
       for (auto* step : group)
         running.push_back(std::async(std::launch::async, [&s, &journal, step] { return execute_step(s.ctx, journal, *step); }));
       for (auto& f : running) results.push_back(f.get());
-      s.ctx.parallel = false;
     }
     for (size_t k = 0; k < group.size(); ++k)
       if (!results[k]) return step_failed(s, steps, *group[k], results[k].error());
@@ -559,81 +559,26 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
   return {code, report, text};
 }
 
-// Every leg of the instance's moves this state dir recorded, from any source host.
-std::string history_text(const Session& s, json& report) {
+CommandOutcome status_output(Session& s) {
+  StatusFacts f;
+  f.asked = s.ctx.request;
+  f.state = s.state;
+  f.summary = summarize(*s.journal, s.state);
+  // Every leg of the instance's moves this state dir recorded, from any source host.
   MoveRequest any_source = s.ctx.request;
   any_source.source.clear();
-  auto legs = move_history(journal_dir(s.ctx.state_dir, any_source));
-  report["history"] = json::array();
-  if (legs.empty()) return "";
-  std::string text = fmt::format("history ({} leg{}):\n", legs.size(), legs.size() == 1 ? "" : "s");
-  int n = 0;
-  for (auto& leg : legs) {
-    report["history"].push_back(leg.to_json());
-    text += fmt::format("  {}. {} -> {}  {} {}{}  (move {})\n", ++n, leg.source, leg.target, leg.state,
-                        leg.ended.empty() ? leg.began : leg.ended,
-                        leg.downtime_seconds ? fmt::format(", downtime {:.2f} s", *leg.downtime_seconds) : "", leg.move_id);
-  }
-  if (auto where = serving_after(legs); !where.empty()) {
-    report["serves_on"] = where;
-    text += "it serves on " + where + " (the last finished leg's target)\n";
-  }
-  return text;
-}
-
-CommandOutcome status_output(Session& s) {
-  auto& st = s.state;
-  json report = summarize(*s.journal, st);
-  std::string history = history_text(s, report);
-  if (!st.started) {
-    report["state"] = "none";
-    return {ExitCode::ok, report, history + "no move of '" + s.ctx.request.instance + "' from " + s.ctx.request.source +
-                                      " is recorded in " + s.journal->path()};
-  }
-  std::string phase = st.aborted ? "aborted" : st.finished ? "finished" : st.switched ? "switched" : st.prepared ? "prepared" : "preparing";
-  report["state"] = phase;
-  std::string serving = serving_host(st);
-  report["serving"] = serving;
-  report["rollback_pending"] = st.rollback_pending;
-  report["sync_rounds"] = st.rounds_done;
-  report["last_common_snapshot"] = st.last_snapshot;
-  std::string text = fmt::format("move {} of '{}' from {} to {}: {}\n", st.move_id, st.request.instance, st.request.source,
-                                 st.request.target, phase);
-  if (serving == "unknown")
-    text += "serving host unknown: a rollback could not finish (" + st.rollback_error + "); neither host is known to be the "
-            "only one running it. Run the same command again once both hosts answer: it finishes the rollback\n";
-  else if (serving == "none")
-    text += "serving host: none: ferry was stopped in the outage; run the same command again (it carries on" +
-            std::string(st.rollback_pending ? " with the rollback" : "") + ") or `ferry abort`\n";
-  else
-    text += "serving host: " + serving + " (" + (serving == "target" ? st.request.target : st.request.source) + ")\n";
+  f.history = move_history(journal_dir(s.ctx.state_dir, any_source));
+  f.last_done = s.journal->last("done");
+  f.last_failed = s.journal->last("failed");
+  if (s.state.open_plan)
+    for (auto& step : pending_steps(*s.journal, *s.state.open_plan)) f.pending_steps.push_back(step.id);
   auto facts = read_facts(*s.journal);
-  if (!facts.dead_man.empty()) {
-    report["dead_man"] = facts.dead_man;
-    if (!facts.dead_man_fires_at.empty()) report["dead_man_fires_at"] = facts.dead_man_fires_at;
-    if (auto fires = dead_man_note(*s.journal, st)) text += "dead-man: " + *fires + "\n";
-  }
-  if (st.open_plan) {
-    json pending = json::array();
-    for (auto& step : pending_steps(*s.journal, *st.open_plan)) pending.push_back(step.id);
-    report["pending_steps"] = pending;
-    text += "pending steps (" + st.open_command + "): ";
-    for (auto& p : pending) text += p.get<std::string>() + " ";
-    text += "\n";
-  }
-  if (auto failed = s.journal->last("failed")) {
-    report["last_failure"] = {{"step", failed->step}, {"what", failed->data.value("what", "")}};
-    text += "last failure: " + failed->step + ": " + failed->data.value("what", "") + "\n";
-  }
-  text += fmt::format("sync rounds: {}; last common snapshot: {}\n", st.rounds_done, st.last_snapshot.empty() ? "-" : st.last_snapshot);
-  if (report["downtime_seconds"].is_number()) text += fmt::format("downtime: {:.2f} s\n", report["downtime_seconds"].get<double>());
-  if (report.contains("prediction"))
-    text += fmt::format("prediction ({}): {}\n", report["prediction"].value("verdict", ""), report["prediction"].value("explanation", ""));
-  if (report.contains("forwarding"))
-    text += "forwarding " + report["forwarding"].value("from", "") + " -> " + report["forwarding"].value("to", "") +
-            " on the source: remove it with `ferry finish` once the DNS TTL has passed\n";
-  text += history + "journal: " + s.journal->path();
-  return {ExitCode::ok, report, text};
+  f.dead_man = facts.dead_man;
+  f.dead_man_fires_at = facts.dead_man_fires_at;
+  f.dead_man_note = dead_man_note(*s.journal, s.state);
+  f.journal_path = s.journal->path();
+  auto view = move_status(f);
+  return {ExitCode::ok, view.report, view.text};
 }
 
 CommandOutcome abort_move(Session& s) {
