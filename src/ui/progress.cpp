@@ -126,6 +126,7 @@ void ProgressLine::update(uint64_t bytes) {
 
 void ProgressLine::finish(uint64_t bytes) {
   if (finished_) return;
+  if (expected_ > 0) expected_ = bytes;  // the estimate's job is done: the end is 100%
   draw(bytes, true);
   finished_ = true;
 }
