@@ -1,5 +1,7 @@
 #include "core/preflight.hpp"
 
+#include "core/outage_steps.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -30,17 +32,26 @@ struct Checks {
   void error(const std::string& check, const Error& e) { fail(check, e.what + (e.detail.empty() ? "" : ": " + e.detail), e.hint); }
 };
 
+// What each host needs, exactly as the README lists it: the storage's tool on both; on the
+// source pv for --bwlimit and nft when ferry forwards the old address. The manager was found by
+// its API already, and ssh from the source to the target has its own check.
 void check_tools(MoveContext& ctx, Checks& c) {
-  std::vector<std::string> tools = {ctx.discovery.driver == "zfs" ? "zfs" : "btrfs"};
-  if (!ctx.request.bwlimit.empty()) tools.push_back("pv");
-  for (const exec::Host* h : {&ctx.source, &ctx.target})
-    for (auto& t : tools) {
-      if (h == &ctx.target && t == "pv") continue;
-      auto r = h->probe({"sh", "-c", "command -v \"$1\"", "sh", t});
-      if (!r) c.error("tools", r.error());
-      else if (!*r) c.fail("tools", "`" + t + "` is not installed on " + h->name(), "install it (Debian: " +
-                           std::string(t == "zfs" ? "zfsutils-linux" : t == "btrfs" ? "btrfs-progs" : t) + ")");
-    }
+  struct Need {
+    const exec::Host* host;
+    std::string tool, package, why;
+  };
+  std::string storage = ctx.discovery.driver == "zfs" ? "zfs" : "btrfs";
+  std::string storage_package = storage == "zfs" ? "zfsutils-linux" : "btrfs-progs";
+  std::vector<Need> needs = {{&ctx.source, storage, storage_package, "the " + storage + " pool"},
+                             {&ctx.target, storage, storage_package, "the " + storage + " pool"}};
+  if (!ctx.request.bwlimit.empty()) needs.push_back({&ctx.source, "pv", "pv", "--bwlimit"});
+  if (planned_forwarding(ctx)) needs.push_back({&ctx.source, "nft", "nftables", "forwarding the old address (or --no-forward)"});
+  for (auto& n : needs) {
+    auto r = n.host->probe({"sh", "-c", "command -v \"$1\"", "sh", n.tool});
+    if (!r) c.error("tools", r.error());
+    else if (!*r) c.fail("tools", "`" + n.tool + "` is not installed on " + n.host->name() + " (for " + n.why + ")",
+                         "install it there (Debian: apt install " + n.package + ")");
+  }
 }
 
 void check_source_reaches_target(MoveContext& ctx, Checks& c) {
