@@ -23,7 +23,7 @@ cleanup "forget_ferry_copies t-pkg"
 deb=${FERRY_DEB:-}
 if [ -z "$deb" ] || [ ! -f "$deb" ]; then
   note "building the package (scripts/package)"
-  deb=$("$TOP/scripts/package" "$WORK/dist" 2>"$WORK/package.log" | tail -n 1) || { tail -n 30 "$WORK/package.log"; die "scripts/package failed"; }
+  deb=$("$TOP/scripts/package" "$WORK/dist" 2>"$WORK/package.log") || { tail -n 30 "$WORK/package.log"; die "scripts/package failed"; }
 fi
 [ -f "$deb" ] || die "no package at '$deb'"
 note "package: $deb"
