@@ -43,12 +43,7 @@ cleanup "'$LAB/workload' delete --manager lxd beta $name"
 launch_workload lxd alpha $name --port $port
 ferry dns lower -f "$WORK/migration.toml" >"$WORK/lower.out" 2>&1 || { cat "$WORK/lower.out"; die "ferry dns lower failed"; }
 sleep 3  # the old TTL (2 s) passes
-CLIENT_URL_FILE=
-rm -f "$WORK/client-stop"
-"$LAB/client" --timeout 2 --name "$fqdn" --dns-server "$FERRY_LAB_DNS_PRIMARY" --port $port \
-  --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
-CLIENT_PID=$!
-cleanup "kill $CLIENT_PID 2>/dev/null || true"
+start_name_client "$fqdn" $port
 sleep 1
 
 note "a health check that fails (nothing listens on port 18999 on beta)"

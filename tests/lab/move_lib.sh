@@ -21,6 +21,16 @@ start_client() {
   cleanup "kill $CLIENT_PID 2>/dev/null || true"
 }
 point_client() { echo "$1" >"$CLIENT_URL_FILE"; }
+# start_name_client FQDN PORT: the lab client following a DNS name, asked of the lab's primary
+# as a moved service's clients ask their resolver; stop_client ends it.
+start_name_client() {
+  CLIENT_URL_FILE=
+  rm -f "$WORK/client-stop"
+  "$LAB/client" --timeout 2 --name "$1" --dns-server "$FERRY_LAB_DNS_PRIMARY" --port "$2" \
+    --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
+  CLIENT_PID=$!
+  cleanup "kill $CLIENT_PID 2>/dev/null || true"
+}
 # stop_client: stops the client and sets CLIENT_REPORT (not in $(...): wait needs this shell).
 stop_client() {
   sleep 2

@@ -78,12 +78,7 @@ on alpha lxc exec $name -- sh -c 'mkdir -p /usr/local/bin && cat >/usr/local/bin
 [ "$1" = is-system-running ] && { echo running; exit 0; }
 echo "$*" >>/root/systemctl.log
 SH
-CLIENT_URL_FILE=
-rm -f "$WORK/client-stop"
-"$LAB/client" --timeout 2 --name "$fqdn" --dns-server "$FERRY_LAB_DNS_PRIMARY" --port $port \
-  --stop-file "$WORK/client-stop" >"$WORK/client.json" 2>"$WORK/client.err" &
-CLIENT_PID=$!
-cleanup "kill $CLIENT_PID 2>/dev/null || true"
+start_name_client "$fqdn" $port
 sleep 1
 
 # The guide, block by block; between `dns lower` and the move the old TTL (2 s) passes, as the
