@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab cutover ns timing
+# labels: lab cutover ns
 # timeout: 900
 # The downtime budget, kept: a busybox service under a steady write load moves from alpha to
 # beta with --max-downtime set from its measured stop and start times plus 2 s. ferry converges

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab cutover ns faults timing
+# labels: lab cutover ns faults
 # timeout: 900
 # The outage under the most ordinary faults, chained on one prepared move per manager (LXD by
 # default; INTERRUPT_TEST_MANAGERS="lxd incus" runs Incus too), busybox, a client writing all along:

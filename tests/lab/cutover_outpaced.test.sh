@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab cutover ns timing
+# labels: lab cutover ns
 # timeout: 900
 # A service that writes faster than the link carries: with every stream limited to 200 KB/s
 # (--bwlimit) and the service writing more than that (measured first), the pre-copy cannot converge. ferry says so with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab ns faults timing
+# labels: lab ns faults
 # timeout: 600
 # The dead-man on the source (busybox on LXD, a client writing all along, --outage-deadline 10,
 # so it fires 25 s after it is armed):

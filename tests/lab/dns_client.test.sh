@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab dns timing
+# labels: lab dns
 # timeout: 420
 # The lab client, resolving svc.ferry.test. through the secondary, follows the service to the
 # new host: the same busybox service runs on alpha (198.18.0.2) and beta (198.18.0.3) on the ns

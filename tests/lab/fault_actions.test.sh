@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab cutover ns faults timing
+# labels: lab cutover ns faults
 # timeout: 900
 # Faults other than signals, injected at a step of the outage through FERRY_TEST_FAULT's exec:
 # action (a program of this test's, run by ferry at that point), chained on one prepared move

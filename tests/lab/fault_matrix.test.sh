@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab cutover ns faults timing
+# labels: lab cutover ns faults
 # timeout: 1200
 # The fault matrix: a signal at every step of the outage, for LXD and Incus, clean and crash mode
 # (FAULT_MATRIX_CHAINS below). One chain per manager and mode, on one prepared move of busybox

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab move ns kill timing
+# labels: lab move ns kill
 # timeout: 1500
 # Kill tests: for every step of `ferry plan --json`, ferry is SIGKILLed right before that
 # step's first journal record and right after its last one (FERRY_TEST_KILL). Each time the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab move ns timing
+# labels: lab move ns
 # timeout: 900
 # Round trips on the ns tier (btrfs), LXD and Incus: a running service with two snapshots and a
 # custom volume goes alpha -> beta -> alpha -> beta (LXD: and back to alpha once more, after its

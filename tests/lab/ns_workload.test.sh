@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab ns timing
+# labels: lab ns
 # timeout: 300
 # The busybox workload on alpha, under LXD and under Incus: launched by lab/workload, it
 # answers lab/client at alpha's address through the proxy device (every acknowledged record

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# labels: lab ns faults timing
+# labels: lab ns faults
 # timeout: 300
 # Nothing of ferry's goes on running on a host once ferry is gone or its time is up (busybox on
 # LXD; the --before-stop hook stands for any remote command):
