@@ -17,11 +17,14 @@ std::string command_line(const MoveRequest& r, const std::string& verb, bool rev
   return line;
 }
 
-std::string phase_of(const MoveState& st) {
+// The journal's stage of the move (--json's `state`, as before the table).
+std::string state_of(const MoveState& st) {
   if (!st.started) return "none";
-  if (st.rollback_pending) return "rolling back";
   return st.aborted ? "aborted" : st.finished ? "finished" : st.switched ? "switched" : st.prepared ? "prepared" : "preparing";
 }
+
+// What the table says: the stage, unless a rollback is under way.
+std::string phase_of(const MoveState& st) { return st.rollback_pending ? "rolling back" : state_of(st); }
 
 std::string serving_text(const MoveState& st, const std::string& serving) {
   if (serving == "unknown") return "unknown: a rollback could not finish (" + st.rollback_error + "); neither host is known to be the only one running it";
@@ -102,7 +105,7 @@ StatusView move_status(const StatusFacts& f) {
   auto [next_command, next_why] = next_step(f);
   report["next"] = {{"command", next_command}, {"why", next_why}};
   std::string phase = phase_of(st);
-  report["state"] = phase == "rolling back" ? (st.switched ? "switched" : st.prepared ? "prepared" : "preparing") : phase;
+  report["state"] = state_of(st);
   report["phase"] = phase;
 
   std::vector<std::pair<std::string, std::string>> rows;
