@@ -75,7 +75,13 @@ for _ in $(seq 60); do ip netns exec $alpha_ns nft list table inet ferry_test_li
 note "2. the receiver SIGSTOPped"
 grow_increment 4
 AFTER_FERRY="on_sh beta 'pkill -CONT -x btrfs || true'"
-run_case "receiver stopped (SIGSTOP)" "cutover.send:instance:during:exec:$(fault stop "ssh -F $FERRY_LAB_SSH_CONFIG beta pkill -STOP -x btrfs")@500" "5" --bwlimit 1M
+# The step's stream may take a while to start its receiver on a loaded machine: the program waits
+# for it (a pkill before it ran stopped nothing, and the move went through: CI saw that), and
+# leaves a mark that it stopped one.
+stop_receiver="ssh -F $FERRY_LAB_SSH_CONFIG beta 'for i in \$(seq 100); do pkill -STOP -f \"^btrfs receive\" && exit 0; sleep 0.05; done; exit 1' && touch $WORK/receiver-stopped"
+rm -f "$WORK/receiver-stopped"
+run_case "receiver stopped (SIGSTOP)" "cutover.send:instance:during:exec:$(fault stop "$stop_receiver")@100" "5" --bwlimit 1M
+[ -e "$WORK/receiver-stopped" ] && ok "the fault stopped the receiver" || fail "the fault found no receiver to stop"
 left=$(on_sh beta "pgrep -a -x btrfs || true")
 [ -z "$left" ] && ok "the receiver, continued, ended" || fail "the receiver still runs: $left"
 

@@ -115,7 +115,7 @@ start_writer() {
 }
 
 # load_bytes HOST MANAGER NAME: the size of the write load's file (0 before its first write).
-load_bytes() { on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c 'wc -c </root/load 2>/dev/null || echo 0'; }
+load_bytes() { on "$1" "$(manager_cli "$2")" exec "$3" -- sh -c 'wc -c 2>/dev/null </root/load || echo 0'; }
 
 # stop_writer HOST MANAGER NAME
 stop_writer() { on "$1" "$(manager_cli "$2")" exec "$3" -- touch /root/stop-load; }

@@ -7,7 +7,7 @@
 # appending (50 KB/s: more makes the final increment, and so the outage, vary by seconds). Each
 # leg forwards the old address (never finished), so each move back must remove the earlier
 # leg's forwarding on its target first. After every leg: the client lost nothing; the
-# outage is within max(20%, 0.5 s) of the first leg's; the later legs send only the change
+# outage without the managers' stop and start is within 1 s of the first leg's; the later legs send only the change
 # (<= 1.1 x what the writer wrote since the last leg + 1 MiB); snapshots and the volume are
 # intact; the markers are right on both hosts; a daemon restart on the idle host starts nothing.
 # The first leg run again is "already done"; the third (alpha -> beta again, after the move back)
@@ -42,11 +42,14 @@ leg() {
   report=$(cat "$WORK/leg$n.json")
   LEG_DOWNTIME=$(jq -r '.downtime_seconds' <<<"$report")
   LEG_BYTES=$(jq -r '[.phases[]? | .bytes? // 0] | add' <<<"$report")
+  OWN_PART=$(jq -r '.downtime_seconds - .outage.stop_seconds - .outage.start_seconds' <<<"$report")
   written=$(( $(load_bytes $to $manager $name) - ${LAST_LOAD:-0} ))
-  note "$manager leg $n: downtime $LEG_DOWNTIME s, $LEG_BYTES bytes sent; the writer wrote $written bytes since the last leg ($before on $from before this one)"
+  note "$manager leg $n: downtime $LEG_DOWNTIME s (ferry's part $OWN_PART s), $LEG_BYTES bytes sent; the writer wrote $written bytes since the last leg ($before on $from before this one)"
   if [ "$n" -gt 1 ]; then
-    expect_json "$manager leg $n: outage within max(20%, 0.5 s) of the first leg's ($FIRST_DOWNTIME s)" \
-      "(.downtime_seconds - $FIRST_DOWNTIME) | fabs <= ([0.5, 0.2 * $FIRST_DOWNTIME] | max)" "$report"
+    # The managers' own stop and start vary by a second run to run (CI: Incus 5.1 s, then 5.6 s
+    # and more for the same legs): the check leaves them out and holds what ferry adds.
+    expect_json "$manager leg $n: ferry's part of the outage within 1 s of the first leg's ($FIRST_PART s of $FIRST_DOWNTIME s)" \
+      "$OWN_PART <= $FIRST_PART + 1" "{}"
     expect_json "$manager leg $n: only the change is sent ($LEG_BYTES <= 1.1 x $written + 1 MiB)" \
       "$LEG_BYTES <= 1.1 * $written + 1048576" "{}"
   fi
@@ -89,7 +92,7 @@ for manager in lxd incus; do
   sleep 2
 
   leg 1 alpha beta
-  FIRST_DOWNTIME=$LEG_DOWNTIME
+  FIRST_DOWNTIME=$LEG_DOWNTIME FIRST_PART=$OWN_PART
   expect_json "$manager: the same move run again says it is done, and does nothing" '.already_done == true' \
     "$(ferry move $name --from alpha --to beta --source-address "$ALPHA" --target-address "$BETA" --json 2>/dev/null)"
   expect_eq "$manager: still runs on beta" Running "$(instance_field beta $manager $name .status)"
