@@ -155,3 +155,44 @@ prepared_workload() {
   ferry prepare "$name" --from alpha --to beta --json >"$WORK/prepare.json" 2>"$WORK/prepare.err" ||
     die "$manager: ferry prepare of $name failed: $(tail -5 "$WORK/prepare.err")"
 }
+
+# The progress a person sees, as a screen or a log holds it: bytes of the total, a bar, percent,
+# rate and ETA.
+PROGRESS_RE='[0-9.]+ [KMG]iB of [0-9.]+ [KMG]iB \[[#.]{20}\] +[0-9]+%  [0-9.]+ [KMG]?i?B/s  ETA [0-9hms]+'
+
+# in_pty TYPESCRIPT CMD...: CMD with a pseudo-terminal as its stdin, stdout and stderr (script);
+# what it wrote is kept in TYPESCRIPT. CMD replaces script's shell: script's child is CMD.
+in_pty() {
+  local out=$1
+  shift
+  script -qfec "exec $(printf '%q ' "$@")" "$out" >/dev/null </dev/null
+}
+
+# expect_redrawn LABEL TYPESCRIPT: the progress was redrawn in place (each redraw clears the line
+# it writes, "\033[K") at least 5 times, with the figures.
+expect_redrawn() {
+  local redraws
+  redraws=$(grep -aoE $'\033\\[K[^[:cntrl:]]*'"$PROGRESS_RE" "$2" | wc -l || true)
+  [ "$redraws" -ge 5 ] && ok "$1: the progress redrawn in place $redraws times with bytes of the total, percent, rate, ETA" ||
+    fail "$1: $redraws redraws with the figures; the screen: $(tr '\r\033' '|~' <"$2" | tail -c 1500)"
+}
+
+# expect_redrawn_block LABEL TYPESCRIPT: two streams at once, redrawn as a block of two lines (the
+# cursor moved up one line, "\033[1A"), a line for each volume.
+expect_redrawn_block() {
+  local ups both
+  ups=$(grep -ac $'\033\\[1A' "$2" || true)
+  [ "$ups" -ge 3 ] && ok "$1: two streams at once, redrawn as a block of two lines ($ups cursor-ups)" ||
+    fail "$1: no block of two lines redrawn ($ups cursor-ups): $(tr '\r\033' '|~' <"$2" | tail -c 1500)"
+  both=$(tr '\r' '\n' <"$2" | sed -E $'s/\033\\[[0-9]*[A-Z]//g' | { grep -aE "$PROGRESS_RE" || true; } | awk '{print $1}' | sort -u | tr '\n' ' ')
+  [ "$(wc -w <<<"$both")" -ge 2 ] && ok "$1: a line for each volume ($both)" || fail "$1: one line only ($both)"
+}
+
+# expect_plain_progress LABEL FILE: stderr that was not a terminal: no escapes, no carriage
+# returns, at least two plain progress lines.
+expect_plain_progress() {
+  local lines
+  if grep -q $'[\r\033]' "$2"; then fail "$1: escapes or carriage returns in stderr"; else ok "$1: no escapes, no carriage returns"; fi
+  lines=$(grep -cE "$PROGRESS_RE|100%" "$2" || true)
+  [ "$lines" -ge 2 ] && ok "$1: $lines plain progress lines" || fail "$1: $lines progress lines: $(tail -c 1500 "$2")"
+}

@@ -97,31 +97,15 @@ expect_eq "completion: the instance names on alpha starting with t-pkg, in one s
 expect_eq "completion: nothing from an unreachable host, within the timeout" "" "$(FERRY_COMPLETION_TIMEOUT=1 complete_words ferry move --from root@198.18.9.9 t-)"
 
 # 4. The seed copies in a pseudo-terminal: the progress is redrawn in place.
-in_pty() {  # TYPESCRIPT CMD...: CMD with a pseudo-terminal as its stdin, stdout and stderr
-  local out=$1
-  shift
-  script -qfec "$(printf '%q ' "$@")" "$out" >/dev/null </dev/null
-}
 in_pty "$WORK/vol.typescript" "$WORK/in-root" "$ROOT" "$LAB_DIR" "$LAB_CACHE_DIR/debs/postgres" \
   "${FERRY_IN_ROOT[@]}" prepare t-pkg-vol --from alpha --to beta --bwlimit 25M ||
   { tail -c 2000 "$WORK/vol.typescript" || true; die "prepare of t-pkg-vol in a terminal failed"; }
 in_pty "$WORK/plain.typescript" "$WORK/in-root" "$ROOT" "$LAB_DIR" "$LAB_CACHE_DIR/debs/postgres" \
   "${FERRY_IN_ROOT[@]}" prepare t-pkg --from alpha --to beta --bwlimit 25M ||
   { tail -c 2000 "$WORK/plain.typescript" || true; die "prepare of t-pkg in a terminal failed"; }
-# What a person saw: each redraw clears the line it writes ("\033[K"); two lines at once move
-# the cursor up one line ("\033[1A") to redraw the block.
-progress_re='[0-9.]+ [KMG]iB of [0-9.]+ [KMG]iB \[[#.]{20}\] +[0-9]+%  [0-9.]+ [KMG]?i?B/s  ETA [0-9hms]+'
-for t in vol plain; do
-  redraws=$(grep -aoE $'\033\\[K[^[:cntrl:]]*'"$progress_re" "$WORK/$t.typescript" | wc -l || true)
-  [ "$redraws" -ge 5 ] && ok "$t: the progress redrawn in place $redraws times with bytes of the total, percent, rate, ETA" ||
-    fail "$t: $redraws redraws with the figures; the screen: $(tr '\r\033' '|~' <"$WORK/$t.typescript" | tail -c 1500)"
-done
-ups=$(grep -ac $'\033\\[1A' "$WORK/vol.typescript" || true)
-[ "$ups" -ge 3 ] && ok "vol: two streams at once, redrawn as a block of two lines ($ups cursor-ups)" ||
-  fail "vol: no block of two lines redrawn ($ups cursor-ups): $(tr '\r\033' '|~' <"$WORK/vol.typescript" | tail -c 1500)"
-both=$(tr '\r' '\n' <"$WORK/vol.typescript" | sed -E $'s/\033\\[[0-9]*[A-Z]//g' | { grep -aE "$progress_re" || true; } | awk '{print $1}' | sort -u | tr '\n' ' ')
-note "vol: progress lines for: $both"
-[ "$(wc -w <<<"$both")" -ge 2 ] && ok "vol: a line for each volume ($both)" || fail "vol: one line only ($both)"
+expect_redrawn vol "$WORK/vol.typescript"
+expect_redrawn plain "$WORK/plain.typescript"
+expect_redrawn_block vol "$WORK/vol.typescript"
 grep -aqE "100%  [0-9.]+ [KMG]?i?B/s  in [0-9hms]+" "$WORK/plain.typescript" && ok "plain: the final line says 100% and the time" ||
   fail "plain: no final line: $(tr '\r\033' '|~' <"$WORK/plain.typescript" | tail -c 800)"
 
@@ -138,9 +122,7 @@ expect_json "status --json after prepare: the same fields" \
 # 6. The same seed copy with stderr not a terminal: plain lines, no escapes.
 rferry abort t-pkg --from alpha --to beta >"$WORK/abort.out" 2>&1 || { cat "$WORK/abort.out"; die "abort failed"; }
 rferry prepare t-pkg --from alpha --to beta --bwlimit 25M >"$WORK/plain.out" 2>"$WORK/plain.err" || { cat "$WORK/plain.err"; die "prepare without a terminal failed"; }
-if grep -q $'[\r\033]' "$WORK/plain.err"; then fail "without a terminal: escapes or carriage returns in stderr"; else ok "without a terminal: no escapes, no carriage returns"; fi
-lines=$(grep -cE "$progress_re|100%" "$WORK/plain.err" || true)
-[ "$lines" -ge 2 ] && ok "without a terminal: $lines plain progress lines" || fail "without a terminal: $lines progress lines: $(cat "$WORK/plain.err")"
+expect_plain_progress "without a terminal" "$WORK/plain.err"
 
 # 7. The move from the installed binary while the client writes, then status after it.
 start_client "$url_plain"

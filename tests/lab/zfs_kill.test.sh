@@ -3,12 +3,16 @@
 # timeout: 900
 # ferry SIGKILLed in the middle of the seed stream on the zfs tier, then the same command run
 # again: the interrupted receive resumes (zfs send -t) instead of starting over. A busybox
-# service (Incus) with ~40 MB of random data in its root moves from alpha to beta with
-# --bwlimit, so the stream is slow enough to interrupt; ferry is killed once beta's `zfs recv`
-# has read about a third of it. Then: beta kept a receive resume token; nothing ferry started
-# outlived it (here or on either VM); the rerun completes the move, the client loses nothing,
-# the journal says the send resumed, and the bytes of the rerun plus what beta already had stay
-# under 1.1x the whole stream.
+# service (Incus) with ~200 MB of random data in its root moves from alpha to beta with
+# --bwlimit, so the stream is slow enough to interrupt; ferry, run in a pseudo-terminal (script)
+# as an admin runs it, is killed once beta's `zfs recv` has read about a third of it. Then: the
+# screen shows the progress redrawn in place (bytes of the total, percent, rate, ETA); beta
+# kept a receive resume token; nothing ferry started outlived it (here or on either VM); the
+# rerun, its stderr not a terminal, prints plain progress lines, completes the move, the client
+# loses nothing, the journal says the send resumed, and the bytes of the rerun plus what beta
+# already had stay under 1.1x the whole stream.
+# First, a partial receive that ferry did not make, where the move would receive (beta's own
+# stream, cut off): the move is refused in preflight, and neither it nor an abort touches it.
 . "$(dirname "$0")/zfs_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 
@@ -18,9 +22,10 @@ name=z-kill-$manager
 port=18390
 root=$([ $manager = lxd ] && echo tank/lxd || echo tank/incus)
 ds=$root/containers/$name
-# An unusual rate, so that pv's command line is this test's own (others use the tier too).
-bwlimit=1536K
-data_mb=40
+# An unusual rate, so that pv's command line is this test's own (others use the tier too); under
+# the link's ~8 MB/s.
+bwlimit=5632K
+data_mb=200
 
 on alpha sh -c 'command -v pv' >/dev/null ||
   die "no pv on alpha (lab/zfs/up puts it on the seed disk: bring the tier up again)"
@@ -35,11 +40,37 @@ blob_sum=$(on alpha "$cli" exec $name -- sha256sum /root/blob | cut -d' ' -f1)
 
 # The move as an operator would type it. Neither the trial boot nor the downtime budget is what
 # this test is about (under TCG a pre-copy round of a few KB takes ~30 s: far over the default).
-move=(move $name --from alpha --to beta --bwlimit $bwlimit --no-try --max-downtime 120 --json)
+move=(move $name --from alpha --to beta --bwlimit $bwlimit --no-try --max-downtime 120)
+
+# A partial receive of beta's own, where the move would receive: not ferry's (its token names
+# another stream), so the move is refused before it changes anything, and abort leaves it.
+foreign=tank/z-foreign-$manager
+on_sh beta "zfs destroy -r $foreign 2>/dev/null; zfs create -o mountpoint=/mnt/z-foreign $foreign &&
+  dd if=/dev/urandom of=/mnt/z-foreign/blob bs=1M count=4 2>/dev/null && zfs snapshot $foreign@a &&
+  { zfs send $foreign@a | head -c 2000000 | zfs recv -s -u $ds 2>/dev/null; true; }"
+cleanup "on_sh beta 'zfs destroy -r $foreign 2>/dev/null; true'"   # and forget_instance the rest
+ftoken=$(on beta zfs get -H -o value receive_resume_token $ds 2>/dev/null || true)
+[ -n "$ftoken" ] && [ "$ftoken" != - ] || die "beta's cut-off receive left no resume token on $ds ($ftoken)"
+code=0
+"$FERRY" "${move[@]}" --json --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$WORK/foreign-state" >"$WORK/foreign.json" 2>"$WORK/foreign.err" || code=$?
+expect_eq "a move onto a partial receive ferry did not make is refused (preflight)" 3 "$code"
+expect_json "the refusal names it" "(.error.what + \" \" + (.error.detail // \"\")) | test(\"$ds\")" "$(cat "$WORK/foreign.json")"
+code=0
+"$FERRY" abort $name --from alpha --to beta --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$WORK/foreign-state" >"$WORK/foreign-abort.out" 2>&1 || code=$?
+note "abort after the refusal: exit $code: $(head -c 600 "$WORK/foreign-abort.out")"
+expect_eq "the partial receive survived the refused move and the abort (its token unchanged)" "$ftoken" \
+  "$(on beta zfs get -H -o value receive_resume_token $ds 2>/dev/null || true)"
+on_sh beta "zfs recv -A $ds && zfs destroy -r $foreign"
+
 start_client "http://$ALPHA:$port"
 sleep 1
-"$FERRY" "${move[@]}" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" >"$WORK/run1.json" 2>"$WORK/run1.err" &
-ferry_pid=$!
+# In a pseudo-terminal (script's child is ferry: its pid is the one to kill).
+in_pty "$WORK/run1.typescript" "$FERRY" "${move[@]}" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" &
+script_pid=$!
+cleanup "kill -9 $script_pid 2>/dev/null || true"
+ferry_pid=
+for _ in $(seq 50); do ferry_pid=$(pgrep -P $script_pid -x ferry || true); [ -n "$ferry_pid" ] && break; sleep 0.1; done
+[ -n "$ferry_pid" ] || die "ferry did not start under script"
 cleanup "kill -9 $ferry_pid 2>/dev/null || true"
 
 # recv_read: bytes beta's `zfs recv` of this dataset has read so far (empty while none runs).
@@ -52,7 +83,7 @@ t0=$EPOCHREALTIME
 threshold=$((data_mb * 1024 * 1024 / 3))
 read_bytes=
 while :; do
-  kill -0 $ferry_pid 2>/dev/null || { cat "$WORK/run1.err"; die "ferry ended before it could be killed mid-stream"; }
+  kill -0 $ferry_pid 2>/dev/null || { tail -c 2000 "$WORK/run1.typescript"; die "ferry ended before it could be killed mid-stream"; }
   read_bytes=$(recv_read)
   [ -n "$read_bytes" ] && [ "$read_bytes" -ge "$threshold" ] && break
   [ "$(elapsed_since "$t0" | cut -d. -f1)" -lt 600 ] || die "beta's zfs recv did not reach $threshold bytes in 600 s"
@@ -61,9 +92,10 @@ done
 # Every process ferry started, just before the kill: each must be gone after it.
 kids=$(pgrep -P $ferry_pid | tr '\n' ' ')
 kill -9 $ferry_pid
-wait $ferry_pid 2>/dev/null || true
+wait $script_pid 2>/dev/null || true
 note "ferry killed $(elapsed_since "$t0") s after it started, beta's zfs recv had read $read_bytes bytes; its children were: $kids"
 sleep 3
+expect_redrawn "the seed copy in a terminal" "$WORK/run1.typescript"
 
 token=$(on beta zfs get -H -o value receive_resume_token $ds 2>/dev/null || true)
 if [ -n "$token" ] && [ "$token" != - ]; then ok "beta kept a receive resume token for $ds"; else fail "no receive resume token on beta ($token)"; fi
@@ -100,12 +132,13 @@ fi
 note "stream of @$snap: $full bytes; beta held $had bytes of it after the kill"
 
 t0=$EPOCHREALTIME
-if "$FERRY" "${move[@]}" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" >"$WORK/run2.json" 2>"$WORK/run2.err"; then
+if "$FERRY" "${move[@]}" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" >"$WORK/run2.out" 2>"$WORK/run2.err"; then
   ok "the same command again completed the move ($(elapsed_since "$t0") s)"
 else
-  cat "$WORK/run2.err"; fail "the rerun failed: $(cat "$WORK/run2.json")"
+  cat "$WORK/run2.err"; fail "the rerun failed: $(cat "$WORK/run2.out")"
 fi
-note "rerun: $(cat "$WORK/run2.json")"
+note "rerun: $(cat "$WORK/run2.out")"
+expect_plain_progress "the rerun with stderr not a terminal" "$WORK/run2.err"
 point_client "http://$BETA:$port"
 stop_client
 note "client: $CLIENT_REPORT"
@@ -117,7 +150,7 @@ expect_eq "the data arrived whole (sha256 of the $data_mb MB file)" "$blob_sum" 
 journal=$(cat "$STATE"/moves/*/journal*.jsonl)
 send=$(jq -c 'select(.event == "done" and .step == "prepare.send:instance") | .data' <<<"$journal" | tail -n1)
 expect_json "the rerun resumed the seed stream (zfs send -t)" '.resumed == true' "$send"
-grep -q 'zfs send -t\|resuming the interrupted stream' "$WORK/run2.err" "$WORK/run2.json" &&
+grep -q 'zfs send -t\|resuming the interrupted stream' "$WORK/run2.err" "$WORK/run2.out" &&
   ok "ferry said it resumed" || fail "ferry did not say it resumed: $(head -c 2000 "$WORK/run2.err")"
 sent=$(jq -r '.bytes' <<<"$send")
 note "the rerun sent $sent bytes of the seed; with what beta held: $((sent + had)) of $full"

@@ -3,11 +3,15 @@
 # timeout: 1500
 # ferry move on the zfs tier (OpenZFS in two VMs), with LXD and with Incus: a running busybox
 # service with two instance snapshots, a custom volume and a second profile moves from alpha to
-# beta while the lab client writes to it. Nothing acknowledged is lost; the snapshots arrive
-# (lxc info on beta), matched by GUID; ferry's kept snapshot is held on both sides; the source
-# is stopped with autostart off and stays stopped when its daemon restarts. Then the move back,
-# beta -> alpha onto alpha's stopped copy: only the change is sent, the outage is the first's,
-# nothing is lost, the markers and the kept snapshot are the move back's.
+# beta while the lab client writes to it. Its seed, ~200 MB (half in the root, half in the
+# volume: two streams at once), is copied first by `ferry prepare` under --bwlimit in a
+# pseudo-terminal (script), as an admin runs it: the screen shows a block of two progress lines
+# redrawn in place, each with bytes of the total, percent, rate and ETA. Nothing acknowledged
+# is lost; the snapshots arrive (lxc info on beta), matched by GUID; ferry's kept snapshot is
+# held on both sides; the source is stopped with autostart off and stays stopped when its daemon
+# restarts. Then the move back, beta -> alpha onto alpha's stopped copy: only the change is
+# sent, the outage is the first's, nothing is lost, the markers and the kept snapshot are the
+# move back's.
 . "$(dirname "$0")/zfs_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 
@@ -29,6 +33,17 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   on alpha "$cli" profile add $name ferry-web >/dev/null
   take_snapshot alpha $manager $name s1
   take_snapshot alpha $manager $name s2
+  t0=$EPOCHREALTIME
+  on alpha "$cli" exec $name -- sh -c 'dd if=/dev/urandom of=/root/blob bs=1M count=100 2>/dev/null &&
+    dd if=/dev/urandom of=/srv/data/blob bs=1M count=100 2>/dev/null && sync'
+  note "$manager: 200 MB of random data written in $(elapsed_since "$t0") s"
+  t0=$EPOCHREALTIME
+  in_pty "$WORK/prepare.typescript" "$FERRY" prepare $name --from alpha --to beta --bwlimit 3M \
+      --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" ||
+    { tail -c 2000 "$WORK/prepare.typescript" || true; die "$manager: ferry prepare in a terminal failed"; }
+  note "$manager: ferry prepare took $(elapsed_since "$t0") s"
+  expect_redrawn "$manager: the seed copy in a terminal" "$WORK/prepare.typescript"
+  expect_redrawn_block "$manager: the seed copy in a terminal" "$WORK/prepare.typescript"
   start_client "http://$ALPHA:$port"
   sleep 2
   t0=$EPOCHREALTIME
