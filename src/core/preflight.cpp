@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/nic_conflicts.hpp"
 #include "core/return_target.hpp"
 #include "exec/stream.hpp"
 #include "ui/progress.hpp"
@@ -132,6 +133,33 @@ void check_manager_objects(MoveContext& ctx, Checks& c) {
              "give the NIC an address in " + cidr + " (or remove ipv4.address) before the move");
     else c.pass("networks", "NIC " + dev + " (" + addr + ") fits " + net + " (" + cidr + ") on the target");
   }
+}
+
+// A MAC or static address of the instance's NICs that another instance on the target already
+// has on the same network: the start there would break one of the two, after the outage began.
+void check_nic_conflicts(MoveContext& ctx, Checks& c) {
+  auto& inst = ctx.discovery.instance;
+  auto& tm = *ctx.target_manager;
+  auto others = tm.all_instances();
+  if (!others) return c.error("addresses", others.error());
+  auto conflicts = nic_conflicts(inst, *others);
+  for (auto& k : conflicts) {
+    std::string other = k.other_project == "default" ? k.other : k.other_project + "/" + k.other;
+    std::string in_project = k.other_project == "default" ? "" : " --project " + k.other_project;
+    bool mac = k.what == "MAC address";
+    std::string key = mac ? "" : k.what == "static IPv4 address" ? "ipv4.address" : "ipv6.address";
+    c.fail("addresses",
+           "NIC " + k.device + "'s " + k.what + " " + k.value + " is already used on " + ctx.target.name() + " by instance '" +
+               other + "' (NIC " + k.other_device + ", network " + k.network + (k.other_running ? ", running" : ", stopped") + ")",
+           mac ? "give one of the two another MAC before the move: on " + ctx.target.name() + ", with '" + other + "' stopped, `" +
+                     tm.client() + " config unset " + k.other + " volatile." + k.other_device + ".hwaddr" + in_project +
+                     "` (it gets a new one at its start), or set another hwaddr on this instance's NIC " + k.device
+               : "give one of the two NICs another " + key + " before the move (on the source: `" +
+                     ctx.source_manager->client() + " config device set " + inst.name + " " + k.device + " " + key +
+                     "=...`, or `device override` if the NIC comes from a profile)");
+  }
+  if (conflicts.empty())
+    c.pass("addresses", "no MAC or static address of the instance's NICs is used on " + ctx.target.name());
 }
 
 // The target's copy, when the move does not continue one: none, or ferry's earlier copy of a
@@ -305,6 +333,7 @@ std::vector<Finding> run_preflight(MoveContext& ctx, const PreflightOptions& opt
   check_manager_objects(ctx, c);
   if (all_passed(c.findings)) {
     check_target_volumes(ctx, options, c);
+    check_nic_conflicts(ctx, c);
     check_unknown_volumes(ctx, options, c);
     check_space(ctx, options, c);
     check_zfs_versions(ctx, c);

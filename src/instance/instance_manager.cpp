@@ -141,6 +141,10 @@ Result<bool> InstanceManager::has_network(const std::string& name) const {
   return j->has_value();
 }
 
+Result<nlohmann::json> InstanceManager::all_instances() const {
+  return query("/1.0/instances?recursion=1&all-projects=true");
+}
+
 Result<nlohmann::json> InstanceManager::network(const std::string& name) const {
   return query(with_project("/1.0/networks/" + name));
 }

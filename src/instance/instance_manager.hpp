@@ -37,6 +37,8 @@ class InstanceManager {
   Result<bool> has_project(const std::string& name) const;
   Result<bool> has_custom_volume(const std::string& pool, const std::string& name) const;
   Result<nlohmann::json> network(const std::string& name) const;
+  // Every instance on the host, in every project, with its config and expanded devices.
+  Result<nlohmann::json> all_instances() const;
   // Where the manager mounts its pools (btrfs subvolumes live below <root>/<pool>/).
   Result<std::string> storage_root() const;
 

@@ -5,7 +5,8 @@
 # says what and how to fix it, and both hosts are exactly as before (instances' configs,
 # volumes, subvolumes). Cases: missing profile on the target, target volume present and not
 # ferry's, not enough space, unknown instance, unreachable host, an unknown volume already
-# waiting in the target's pool.
+# waiting in the target's pool, the instance's MAC and static address already another
+# instance's on the target's network.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 forget_ferry_copies t-pre
@@ -66,6 +67,27 @@ expect_refused "unreachable host" "cannot connect to no-such-host.invalid" $name
 on beta lxc stop --force t-ghost
 on beta lxd sql global "DELETE FROM instances WHERE name='t-ghost'" >/dev/null
 on beta lxd sql global "DELETE FROM storage_volumes WHERE name='t-ghost'" >/dev/null
-cleanup "on beta btrfs subvolume delete $pool/containers/t-ghost"
+cleanup "on_sh beta 'btrfs subvolume delete $pool/containers/t-ghost 2>/dev/null; true'"
 expect_refused "unknown volume waiting" "volumes its manager does not know.*t-ghost" $name --from alpha --to beta
+on beta btrfs subvolume delete $pool/containers/t-ghost >/dev/null   # (case 7 would find it too)
+
+# 7. Another instance on the target's network already has the instance's MAC address and its
+#    static address (a stopped one, in another project: it would clash once either starts).
+#    beta's bridge takes alpha's subnet for it (the hosts' bridges are apart: no clash between them).
+mac=$(instance_field alpha lxd $name '.config["volatile.eth0.hwaddr"]')
+beta_net=$(on beta lxc network get lxdbr0 ipv4.address)
+on beta lxc network set lxdbr0 ipv4.address="$(on alpha lxc network get lxdbr0 ipv4.address)"
+cleanup "on beta lxc network set lxdbr0 ipv4.address=$beta_net"
+on alpha lxc config device override $name eth0 ipv4.address=198.18.16.77 >/dev/null
+on beta lxc project create t-pre-p2 -c features.images=false -c features.profiles=false >/dev/null
+cleanup "on beta lxc project delete t-pre-p2"
+on beta lxc init --empty t-pre-twin --project t-pre-p2 >/dev/null
+cleanup "on beta lxc delete --force t-pre-twin --project t-pre-p2"
+on beta lxc config device add t-pre-twin eth0 nic network=lxdbr0 hwaddr=$mac ipv4.address=198.18.16.77 --project t-pre-p2 >/dev/null
+expect_refused "MAC and address taken on the target" \
+  "MAC address $mac is already used on beta by instance 't-pre-p2/t-pre-twin'.*|static IPv4 address 198.18.16.77 is already used" \
+  $name --from alpha --to beta
+grep -q "MAC address $mac is already used" "$WORK/err" && grep -q "static IPv4 address 198.18.16.77 is already used" "$WORK/err" &&
+  ok "both clashes named" || fail "not both clashes named: $(cat "$WORK/err")"
+on alpha lxc config device remove $name eth0 >/dev/null
 finish
