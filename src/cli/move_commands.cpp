@@ -4,6 +4,7 @@
 
 #include "cli/global_options.hpp"
 #include "core/move_runner.hpp"
+#include "ui/progress.hpp"
 
 namespace ferry::cli {
 
@@ -98,8 +99,9 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
       request->given.clear();  // a rerun takes what is not given here from the journal
       for (const auto* opt : cmd->get_options())
         if (opt->count() > 0 && !opt->get_lnames().empty()) request->given.insert("--" + opt->get_lnames().front());
+      ui::TerminalReporter reporter(!options.json);
       core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
-                                 options.ssh_config};
+                                 options.ssh_config, &reporter};
       auto outcome = core::run_move_command(command, *request, settings);
       *exit_code = emit(options, static_cast<int>(outcome.code), outcome.report.dump(), outcome.text);
     });

@@ -1,6 +1,5 @@
 #include "core/move_context.hpp"
 
-#include "ui/progress.hpp"
 
 namespace ferry::core {
 
@@ -24,13 +23,13 @@ storage::TransferContext MoveContext::transfer_context() const {
   t.bwlimit = request.bwlimit;
   t.move_id = move_id;
   if (returning) t.earlier_move_id = returning->earlier_move_id;
-  t.show_progress = !json;
+  if (!json) t.reporter = reporter;
   t.note = [this](const std::string& text) { say(text); };
   return t;
 }
 
 // Above any progress on the terminal, not through it.
-void MoveContext::say(const std::string& text) const { ui::print_line("ferry: " + text); }
+void MoveContext::say(const std::string& text) const { reporter->line("ferry: " + text); }
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "exec/host.hpp"
 #include "instance/instance_manager.hpp"
 #include "storage/storage_driver.hpp"
+#include "util/reporter.hpp"
 
 namespace ferry::core {
 
@@ -37,9 +38,10 @@ struct MoveContext {
   std::string state_dir;  // ferry's state (the DNS state of the move lives below it)
   std::string move_id;    // the journal's: what ferry made is named and proven by it
   std::optional<ReturnTarget> returning;  // a move back onto ferry's earlier copy (found by preflight, then journaled)
+  util::Reporter* reporter = &util::silent_reporter();  // cli's: progress and notes for the person
 
   storage::TransferContext transfer_context() const;
-  // Progress and notes for humans go to stderr (stdout stays clean for --json).
+  // A note for the person, through the reporter (stderr: stdout stays clean for --json).
   void say(const std::string& text) const;
 };
 

@@ -131,11 +131,13 @@ Status lock_the_move(Session& s, const RunSettings& settings) {
 }
 
 Result<std::unique_ptr<Session>> open_session(const MoveRequest& request, const RunSettings& settings, bool need_lock) {
+  util::Reporter* trace = settings.verbose ? settings.reporter : nullptr;  // -v: every command, as it runs
   auto s = std::make_unique<Session>(Session{
-      MoveContext{request, exec::Host::local(settings.verbose), exec::Host::local(settings.verbose), {}, {}, nullptr, {}, settings.json, settings.verbose},
+      MoveContext{request, exec::Host::local(trace), exec::Host::local(trace), {}, {}, nullptr, {}, settings.json, settings.verbose},
       std::nullopt, std::nullopt, {}});
   s->ctx.state_dir = settings.state_dir;
-  exec::SshSettings ssh{settings.ssh_config, settings.verbose};
+  s->ctx.reporter = settings.reporter;
+  exec::SshSettings ssh{settings.ssh_config, trace};
   if (request.source != "local") s->ctx.source = exec::Host::remote(request.source, ssh);
   if (request.target != "local") s->ctx.target = exec::Host::remote(request.target, ssh);
   std::string dir = journal_dir(settings.state_dir, request);

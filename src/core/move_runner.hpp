@@ -9,6 +9,7 @@
 
 #include "core/move_request.hpp"
 #include "util/error.hpp"
+#include "util/reporter.hpp"
 
 namespace ferry::core {
 
@@ -20,6 +21,7 @@ struct RunSettings {
   bool verbose = false;
   std::string state_dir;
   std::string ssh_config;
+  util::Reporter* reporter = &util::silent_reporter();  // cli's: progress and notes for the person
 };
 
 struct CommandOutcome {

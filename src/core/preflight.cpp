@@ -8,7 +8,7 @@
 #include "core/nic_conflicts.hpp"
 #include "core/return_target.hpp"
 #include "exec/stream.hpp"
-#include "ui/progress.hpp"
+#include "util/units.hpp"
 
 namespace ferry::core {
 
@@ -263,10 +263,10 @@ void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
   if (!free_bytes) return c.error("space", free_bytes.error());
   uint64_t want = need + need / 10;
   if (*free_bytes < want)
-    c.fail("space", "the target has " + ui::format_bytes(*free_bytes) + " free, the instance needs about " +
-                        ui::format_bytes(need) + " (+10%)",
+    c.fail("space", "the target has " + util::format_bytes(*free_bytes) + " free, the instance needs about " +
+                        util::format_bytes(need) + " (+10%)",
            "free space in the target pool or grow it");
-  else c.pass("space", ui::format_bytes(need) + " to copy, " + ui::format_bytes(*free_bytes) + " free on the target");
+  else c.pass("space", util::format_bytes(need) + " to copy, " + util::format_bytes(*free_bytes) + " free on the target");
 }
 
 void check_zfs_versions(MoveContext& ctx, Checks& c) {
@@ -310,7 +310,7 @@ void check_idmap(MoveContext& ctx, Checks& c) {
   if (s == t) return c.pass("id map", "same subordinate id ranges for root on both hosts");
   std::string size;
   if (auto b = ctx.driver->estimate_bytes(ctx.transfer_context(), ctx.discovery.volumes.front(), ""); b)
-    size = " (" + ui::format_bytes(*b) + ")";
+    size = " (" + util::format_bytes(*b) + ")";
   c.warn("id map", "the hosts give root different subordinate id ranges: the first start on the target remaps every file" + size,
          "align /etc/subuid and /etc/subgid on the target with the source's to avoid that pause");
 }

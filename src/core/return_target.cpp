@@ -2,7 +2,7 @@
 
 #include "core/move_context.hpp"
 #include "forward/port_forward.hpp"
-#include "ui/progress.hpp"
+#include "util/units.hpp"
 
 namespace ferry::core {
 
@@ -85,7 +85,7 @@ Result<TargetCopy> examine_target_copy(MoveContext& ctx) {
 
 std::string started_since_message(const MoveContext& ctx, const ReturnTarget& r) {
   std::string figures = "last used " + r.last_used_at + ", ferry stopped it when last used " + r.last_used_at_moved;
-  if (r.written) figures += "; " + ui::format_bytes(*r.written) + " written to it since @" + r.base;
+  if (r.written) figures += "; " + util::format_bytes(*r.written) + " written to it since @" + r.base;
   return "the copy of '" + ctx.discovery.instance.name + "' on " + ctx.target.name() + " was started since ferry moved it to " +
          r.moved_to + (r.moved_at.empty() ? "" : " at " + r.moved_at) + " (" + figures + ")";
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <set>
 
 #include <fmt/format.h>
@@ -105,7 +104,7 @@ DnsMove::DnsMove(DnsPlan plan, std::string state_dir, NoticeSink notices, std::u
     : plan_(std::move(plan)),
       state_dir_(std::move(state_dir)),
       state_file_(state_path(state_dir_, plan_.move)),
-      notices_(notices ? std::move(notices) : NoticeSink([](const std::string& text) { std::fputs(text.c_str(), stderr); })),
+      notices_(notices ? std::move(notices) : NoticeSink([](const std::string&) {})),  // no sink: no one to tell
       provider_(std::move(provider)),
       query_(query ? std::move(query) : RRsetQuery(query_rrsets)) {}
 

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -44,9 +43,9 @@ struct Host::State {
 
 Host::Host(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-Host Host::local(bool verbose) {
+Host Host::local(util::Reporter* trace) {
   auto s = std::make_shared<State>();
-  s->settings.verbose = verbose;
+  s->settings.trace = trace;
   return Host(s);
 }
 
@@ -128,7 +127,7 @@ std::chrono::seconds remote_deadline(const RunOptions& options) {
 
 Result<Completed> Host::run_raw(const std::vector<std::string>& argv, const RunOptions& options) const {
   FERRY_TRY(connect());
-  if (state_->settings.verbose) std::cerr << "+ [" << name() << "] " << shell_join(argv) << "\n";
+  if (auto* trace = state_->settings.trace) trace->line("+ [" + name() + "] " + shell_join(argv));
   if (is_local()) return run_command(argv, options);
   GuardSettings guard;
   guard.deadline = remote_deadline(options);

@@ -9,17 +9,18 @@
 
 #include "exec/run.hpp"
 #include "util/error.hpp"
+#include "util/reporter.hpp"
 
 namespace ferry::exec {
 
 struct SshSettings {
   std::string config_file;  // ssh -F, empty for the user's default
-  bool verbose = false;     // echo commands to stderr
+  util::Reporter* trace = nullptr;  // where each command is echoed (-v); none: not echoed
 };
 
 class Host {
  public:
-  static Host local(bool verbose = false);
+  static Host local(util::Reporter* trace = nullptr);
   static Host remote(std::string destination, SshSettings settings);
 
   const std::string& name() const;

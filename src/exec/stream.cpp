@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <iostream>
 #include <memory>
 #include <sstream>
 
@@ -164,7 +163,7 @@ Result<StreamResult> run_stream(const Host& source, const StreamSpec& given) {
   StreamSpec spec = given;
   if (spec.recv_deadline.count() == 0) spec.recv_deadline = remote_deadline();
   auto stages = stream_stages(spec);
-  if (source.settings().verbose) std::cerr << "+ [" << source.name() << "] " << pipeline_text(stages) << "\n";
+  if (auto* trace = source.settings().trace) trace->line("+ [" + source.name() + "] " + pipeline_text(stages));
   if (source.is_local()) return run_local(stages, spec);
   // Remote source: one bash on the source runs the pipeline under a terminal, so that if ferry
   // dies the terminal hangs up and every stage gets SIGHUP. bash reports each stage's status.
@@ -202,7 +201,7 @@ Result<ArmedStream> ArmedStream::spawn(const Host& host, const std::string& scri
                                        const Readiness& readiness) {
   if (host.is_local()) return fail("internal error: only a command on a remote host can be armed");
   FERRY_TRY(host.connect());
-  if (host.settings().verbose) std::cerr << "+ [" << host.name() << "] (armed) " << shown << "\n";
+  if (auto* trace = host.settings().trace) trace->line("+ [" + host.name() + "] (armed) " + shown);
   SpawnSpec s;
   s.argv = host.wrap({"bash", "-c", script}, /*tty=*/true);
   s.in = Stdio::make_pipe();

@@ -5,7 +5,6 @@
 
 #include "storage/btrfs/btrfs_driver.hpp"
 #include "storage/zfs/zfs_driver.hpp"
-#include "ui/progress.hpp"
 
 namespace ferry::storage {
 
@@ -42,12 +41,12 @@ std::unique_ptr<StorageDriver> make_driver(const std::string& driver) {
 Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
-                                          const std::string& retry, exec::ArmedStream* armed, ui::ProgressLine* into,
+                                          const std::string& retry, exec::ArmedStream* armed, util::ProgressMeter* into,
                                           uint64_t offset) {
   spec.target = ctx.target_from_source;
-  std::optional<ui::ProgressLine> own;
-  if (!into) own.emplace(label, expected_bytes, ctx.show_progress);
-  ui::ProgressLine& bar = into ? *into : *own;
+  std::unique_ptr<util::ProgressMeter> own;
+  if (!into) own = ctx.reporter->progress(label, expected_bytes);
+  util::ProgressMeter& bar = into ? *into : *own;
   uint64_t bytes = 0;
   spec.on_line = [&](std::string_view line) {
     if (auto b = parse_bytes(line)) {

@@ -13,10 +13,7 @@
 #include "exec/stream.hpp"
 #include "storage/volume.hpp"
 #include "util/error.hpp"
-
-namespace ferry::ui {
-class ProgressLine;
-}
+#include "util/reporter.hpp"
 
 namespace ferry::storage {
 
@@ -29,7 +26,7 @@ struct TransferContext {
   // A move back's: the earlier move that left the target its copy. Its snapshots (proven the
   // common base) go too once this move's own snapshot is common to both hosts.
   std::string earlier_move_id;
-  bool show_progress = true;
+  util::Reporter* reporter = &util::silent_reporter();  // where each stream's progress shows
   bool in_outage = false;  // the final increment: skip what can wait (size estimate, holds, checks)
   // The snapshot the target received last, as ferry's journal says: lets the final increment go
   // at once, the target checked by the receiving command itself (empty: look it up).
@@ -122,6 +119,6 @@ Result<TransferStats> run_transfer_stream(const TransferContext& ctx, exec::Stre
                                           uint64_t expected_bytes,
                                           const std::function<std::optional<uint64_t>(std::string_view)>& parse_bytes,
                                           const std::string& retry, exec::ArmedStream* armed = nullptr,
-                                          ui::ProgressLine* into = nullptr, uint64_t offset = 0);
+                                          util::ProgressMeter* into = nullptr, uint64_t offset = 0);
 
 }  // namespace ferry::storage

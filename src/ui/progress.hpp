@@ -10,10 +10,9 @@
 #include <memory>
 #include <string>
 
-namespace ferry::ui {
+#include "util/reporter.hpp"
 
-std::string format_bytes(uint64_t bytes);
-std::string format_duration(double seconds);
+namespace ferry::ui {
 
 // Pure: one stream's line. expected 0: the total is unknown (only bytes and rate).
 std::string render_progress(const std::string& label, uint64_t bytes, uint64_t expected, double elapsed_seconds,
@@ -24,14 +23,14 @@ void print_line(const std::string& text);
 
 struct ProgressRow;
 
-class ProgressLine {
+class ProgressLine : public util::ProgressMeter {
  public:
   ProgressLine(std::string label, uint64_t expected_bytes, bool enabled);
-  ~ProgressLine();
+  ~ProgressLine() override;
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
-  void update(uint64_t bytes_done);
-  void finish(uint64_t bytes_done);
+  void update(uint64_t bytes_done) override;
+  void finish(uint64_t bytes_done) override;
 
  private:
   void draw(uint64_t bytes, bool final);
@@ -42,6 +41,20 @@ class ProgressLine {
   bool finished_ = false;
   std::chrono::steady_clock::time_point started_, last_draw_;
   std::shared_ptr<ProgressRow> row_;  // its line in the terminal's block
+};
+
+// The reporter cli hands down: progress lines as above (none with --json), text through
+// print_line.
+class TerminalReporter : public util::Reporter {
+ public:
+  explicit TerminalReporter(bool show_progress) : show_progress_(show_progress) {}
+  std::unique_ptr<util::ProgressMeter> progress(const std::string& label, uint64_t expected_bytes) override {
+    return std::make_unique<ProgressLine>(label, expected_bytes, show_progress_);
+  }
+  void line(const std::string& text) override { print_line(text); }
+
+ private:
+  bool show_progress_;
 };
 
 }  // namespace ferry::ui

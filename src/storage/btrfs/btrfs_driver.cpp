@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "exec/stream.hpp"
-#include "ui/progress.hpp"
 
 namespace ferry::storage::btrfs {
 
@@ -79,7 +78,7 @@ std::optional<uint64_t> parse_dd_bytes(std::string_view line) {
 }
 
 Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label,
-                                     bool maybe_partial, ui::ProgressLine& bar, uint64_t offset) {
+                                     bool maybe_partial, util::ProgressMeter& bar, uint64_t offset) {
   FERRY_TRY(ctx.target->run({"mkdir", "-p", hop.receive_dir}));
   if (maybe_partial) {
     // A half-received subvolume has no received UUID: delete it and send again.
@@ -247,7 +246,8 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   uint64_t expected = 0;
   if (there->empty() && received->empty() && !ctx.in_outage)
     if (auto e = estimate_bytes(ctx, v, snap)) expected = *e;
-  ui::ProgressLine bar(v.role, expected, ctx.show_progress);
+  auto meter = ctx.reporter->progress(v.role, expected);
+  auto& bar = *meter;
   // A snapshot of the target copy that the source does not have is somebody's: ferry's streams
   // would go on beside it, and the activation would leave the instance newer than it.
   std::string strangers;

@@ -8,7 +8,7 @@
 #include "exec/shell_quote.hpp"
 #include "exec/stream.hpp"
 #include "storage/zfs/zfs_send_plan.hpp"
-#include "ui/progress.hpp"
+#include "util/units.hpp"
 
 namespace ferry::storage::zfs {
 
@@ -366,7 +366,7 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
       if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
       uint64_t left = parse_send_size(contents.dry_run).value_or(0);
       std::string have;
-      if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + ui::format_bytes(*b) + " already on the target)";
+      if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + util::format_bytes(*b) + " already on the target)";
       if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
       exec::StreamSpec spec;
       spec.send = {"zfs", "send", "-v", "-P", "-t", token};
