@@ -465,13 +465,14 @@ Result<std::optional<instance::InstanceInfo>> target_copy_patiently(MoveContext&
   }
 }
 
-// Until the target's daemon runs no operation on the copy (0.3 s apart, within the deadline in
-// force); a daemon that does not answer is left to target_copy_patiently.
-void wait_for_target_operations(MoveContext& ctx, const std::string& name) {
+// Until the daemon runs no operation on the instance (0.3 s apart, within the deadline in force);
+// a daemon that does not answer is left to the caller's next question.
+void wait_for_operations(MoveContext& ctx, const instance::InstanceManager& manager, const std::string& name,
+                         const std::string& waiting) {
   for (int attempt = 0; attempt < 400 && !exec::deadline_passed(); ++attempt) {
-    auto busy = ctx.target_manager->has_running_operation(name);
+    auto busy = manager.has_running_operation(name);
     if (!busy || !*busy) return;
-    if (attempt == 0) ctx.say("the target's start is still under way there; waiting for it to end");
+    if (attempt == 0) ctx.say(waiting);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
 }
@@ -492,7 +493,8 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   // At most one copy runs: the source runs again only once the target copy is known stopped, or
   // was never asked to start. A start whose client a signal stopped goes on in the daemon: wait
   // for it to end before asking whether the copy runs.
-  if (state.target_start_requested) wait_for_target_operations(ctx, name);
+  if (state.target_start_requested)
+    wait_for_operations(ctx, *ctx.target_manager, name, "the target's start is still under way there; waiting for it to end");
   auto target = target_copy_patiently(ctx, name);
   if (!target) {
     if (state.target_start_requested)
@@ -514,6 +516,9 @@ Result<std::string> roll_back_to_source(MoveContext& ctx, Journal& journal) {
   // ferry's own start of the copy: the next increment may discard what it wrote.
   if (target && *target && journal.is_done("prepare.import"))
     if (!record_target_fingerprint(ctx, journal)) done += "(its fingerprint was not recorded) ";
+  // Likewise a stop or freeze of the source (read mid-freeze it is Running, and then freezes;
+  // a start then finds it busy): what the source is, is what it is once its daemon is done.
+  wait_for_operations(ctx, *ctx.source_manager, name, "the source's stop is still under way there; waiting for it to end");
   auto source = ctx.source_manager->instance(name);
   if (!source) return Unexpected{source.error()};
   auto facts = read_facts(journal);

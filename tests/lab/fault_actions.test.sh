@@ -14,7 +14,9 @@
 #     rolls back all the same; the rerun, with room again, says the outage was undone (exit 5);
 #  5. the target's daemon killed right before the target's start, started again 3 s later: the
 #     start fails, the rollback waits for the daemon to answer, stops nothing, exit 5;
-#  6. the same link cut for 10 s (less than the keepalive): the stream waits and goes on, the
+#  6. crash mode, the source's daemon slowed (its CPU quota 2 %), ferry interrupted while it
+#     freezes the source: the rollback waits for the daemon's freeze to end, thaws (exit 130);
+#  7. the same link cut for 10 s (less than the keepalive): the stream waits and goes on, the
 #     move completes (or rolls back: then the same command without a fault completes it).
 # After every case: at most one copy runs, one serves, nothing of ferry's runs here or on the
 # hosts; at the end the client lost nothing.
@@ -124,7 +126,36 @@ restart="ssh -F $FERRY_LAB_SSH_CONFIG beta 'pkill -9 -x lxd; (sleep 3; setsid lx
 run_case "target daemon down at the start" "cutover.start-target:before:exec:$(fault restart "$restart")" "5"
 on beta lxd waitready --timeout 60
 
-note "6. the alpha<->beta link cut for 10 s in the send"
+note "6. crash mode, the source's daemon slowed (2 % of a CPU), SIGINT while it freezes the source"
+# The interrupted client's freeze goes on in the daemon: read mid-freeze, the source is Freezing
+# (or Running), and then Frozen; a start of a Freezing instance fails ("already running"), and
+# the source stayed frozen until the dead-man came (a loaded CI machine showed it, with Incus).
+# The rollback must wait for the daemon's freeze to end, then thaw the source. The SIGINT comes
+# 0.15 s after the freeze's client runs; the daemon is itself again 8 s later. (The code before
+# that wait passes this too: LXD's freeze ends before the rollback's first answer. It holds
+# the outcome of an interrupted freeze; docs/faults.md says what a failing version needs.)
+slow_cg=/sys/fs/cgroup/cpu/ferry-test-slow
+cleanup "[ -s '$WORK/slowed-pid' ] && echo \$(cat '$WORK/slowed-pid') >/sys/fs/cgroup/cpu/cgroup.procs; rmdir $slow_cg 2>/dev/null || true"
+slow="ns=\$(ip netns exec $alpha_ns readlink /proc/self/ns/net)
+for p in \$(pgrep -f '^lxd --group'); do [ \"\$(readlink /proc/\$p/ns/net)\" = \"\$ns\" ] && pid=\$p; done
+[ -n \"\${pid:-}\" ] && mkdir -p $slow_cg && echo 2000 >$slow_cg/cpu.cfs_quota_us && echo \$pid >$slow_cg/cgroup.procs || exit 1
+echo \$pid >$WORK/slowed-pid
+ferry=\$PPID
+( for i in \$(seq 200); do pgrep -f 'lxc pause $name' >/dev/null && break; sleep 0.05; done
+  sleep 0.15; touch $WORK/interrupted-in-stop; kill -INT \$ferry; sleep 8; echo \$pid >/sys/fs/cgroup/cpu/cgroup.procs ) </dev/null >/dev/null 2>&1 &"
+rm -f "$WORK/interrupted-in-stop"
+run_case "SIGINT in a slowed daemon's freeze" "cutover.stop-source:before:exec:$(fault slow "$slow")" "130" --mode crash
+[ -e "$WORK/interrupted-in-stop" ] && ok "the interrupt came in the freeze" || fail "the fault saw no freeze of the source"
+for _ in $(seq 100); do [ "$(on alpha lxc query /1.0/operations | jq '.running // [] | length')" = 0 ] && break; sleep 0.2; done
+expect_eq "the source serves once its daemon is done" Running "$(status_of alpha)"
+expect_eq "the target copy is stopped" Stopped "$(status_of beta)"
+# Open (docs/faults.md): with the client writing, the thawed busybox did not answer /health within
+# 30 s in three runs, the old rollback's too, although Running, THAWED and its processes there.
+# Recorded, not yet asserted; case 7 moves it all the same.
+answers_within "http://$ALPHA:$port/health" 30 && note "the source answers after the thaw" ||
+  note "open: the source does not answer /health within 30 s of the thaw"
+
+note "7. the alpha<->beta link cut for 10 s in the send"
 grow_increment 4
 run_case "link cut 10 s in the send" "cutover.send:instance:during:exec:$(cut_link 10)@200" "0 5" --bwlimit 1M
 [ "$LAST_RC" = 0 ] || run_case "no fault" "none" "0"

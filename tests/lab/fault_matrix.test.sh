@@ -24,8 +24,23 @@ before_gate=(cutover.stop-source cutover.snapshot cutover.send:instance cutover.
 cases=0 one_copy=0 no_orphans=0 lost_total=0 t_all=$EPOCHREALTIME
 
 status_of() { instance_field "$1" "$manager" "$name" .status; }
+# settle HOST: the manager's operations on the instance end first, so that what is counted is at
+# rest. A SIGKILL leaves the request ferry sent running in the daemon: a start on the target ends
+# with a copy that runs (counted), and Incus's stop of the frozen source, whose tasks end-source
+# killed, reads Running while those tasks exit (measured: 1-2 polls; none runs user code again).
+settle() {
+  local i
+  for i in $(seq 75); do
+    on "$1" "$(manager_cli "$manager")" query "/1.0/operations?recursion=1" |
+      jq -e --arg i "/1.0/instances/$name" '[.running[]? | select(any(.resources.instances[]?; . == $i or startswith($i + "?") or startswith($i + "/")))] | length == 0' \
+        >/dev/null && return
+    sleep 0.2
+  done
+}
 running_copies() {
   local n=0
+  settle alpha
+  settle beta
   [ "$(status_of alpha)" = Running ] && n=$((n + 1))
   [ "$(status_of beta)" = Running ] && n=$((n + 1))
   echo $n

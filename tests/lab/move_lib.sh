@@ -153,7 +153,7 @@ prepared_workload() {
   launch_workload "$manager" alpha "$name" --port "$port"
   cleanup "'$LAB/workload' delete --manager $manager beta $name"
   ferry prepare "$name" --from alpha --to beta --json >"$WORK/prepare.json" 2>"$WORK/prepare.err" ||
-    die "$manager: ferry prepare of $name failed: $(tail -5 "$WORK/prepare.err")"
+    die "$manager: ferry prepare of $name failed: $(jq -c '.error' "$WORK/prepare.json" 2>/dev/null) $(tail -5 "$WORK/prepare.err")"
 }
 
 # The progress a person sees, as a screen or a log holds it: bytes of the total, a bar, percent,

@@ -64,12 +64,18 @@ on_sh beta "zfs recv -A $ds && zfs destroy -r $foreign"
 
 start_client "http://$ALPHA:$port"
 sleep 1
-# In a pseudo-terminal (script's child is ferry: its pid is the one to kill).
+# In a pseudo-terminal. In the background, in_pty runs in a subshell: script is its child, and
+# script's child is ferry, the pid to kill.
 in_pty "$WORK/run1.typescript" "$FERRY" "${move[@]}" --ssh-config "$FERRY_LAB_SSH_CONFIG" --state-dir "$STATE" &
-script_pid=$!
-cleanup "kill -9 $script_pid 2>/dev/null || true"
+pty_pid=$!
+cleanup "pkill -9 -P $pty_pid 2>/dev/null; kill -9 $pty_pid 2>/dev/null || true"
 ferry_pid=
-for _ in $(seq 50); do ferry_pid=$(pgrep -P $script_pid -x ferry || true); [ -n "$ferry_pid" ] && break; sleep 0.1; done
+for _ in $(seq 50); do
+  script_pid=$(pgrep -P $pty_pid -x script || true)
+  [ -n "$script_pid" ] && ferry_pid=$(pgrep -P "$script_pid" -x ferry || true)
+  [ -n "$ferry_pid" ] && break
+  sleep 0.1
+done
 [ -n "$ferry_pid" ] || die "ferry did not start under script"
 cleanup "kill -9 $ferry_pid 2>/dev/null || true"
 
@@ -92,7 +98,7 @@ done
 # Every process ferry started, just before the kill: each must be gone after it.
 kids=$(pgrep -P $ferry_pid | tr '\n' ' ')
 kill -9 $ferry_pid
-wait $script_pid 2>/dev/null || true
+wait $pty_pid 2>/dev/null || true
 note "ferry killed $(elapsed_since "$t0") s after it started, beta's zfs recv had read $read_bytes bytes; its children were: $kids"
 sleep 3
 expect_redrawn "the seed copy in a terminal" "$WORK/run1.typescript"
