@@ -193,13 +193,14 @@ int fail_early(const std::string& action, const Error& e, const GlobalOptions& g
     nlohmann::json j{{"action", action},
                      {"ok", false},
                      {"error",
-                      {{"message", e.what},
+                      {{"what", e.what},
+                       {"message", e.what},
                        {"host", e.host},
                        {"detail", e.detail},
                        {"hint", e.hint},
                        {"command", e.command},
                        {"exit_code", static_cast<int>(e.code)}}}};
-    std::cout << j.dump(2) << std::endl;
+    std::cout << json_document(j, 2) << std::endl;
   }
   std::cerr << e.message() << std::endl;
   return static_cast<int>(e.code);
@@ -254,7 +255,7 @@ int run_dns_command(const std::string& action, const DnsArgs& a, const GlobalOpt
   for (const auto& w : report.warnings) std::cerr << "warning: " << w << std::endl;
   if (g.json) {
     nlohmann::json j = report;
-    std::cout << j.dump(2) << std::endl;
+    std::cout << json_document(j, 2) << std::endl;
   } else {
     print_text(report, g);
   }

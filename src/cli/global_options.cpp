@@ -24,9 +24,14 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
 
 namespace ferry::cli {
 
-int emit(const GlobalOptions& options, int code, const std::string& json_text, const std::string& text) {
+std::string json_document(nlohmann::json body, int indent) {
+  if (body.is_object()) body["schema_version"] = kJsonSchemaVersion;
+  return body.dump(indent);
+}
+
+int emit(const GlobalOptions& options, int code, const nlohmann::json& report, const std::string& text) {
   if (options.json) {
-    std::fputs((json_text + "\n").c_str(), stdout);
+    std::fputs((json_document(report) + "\n").c_str(), stdout);
   } else if (!text.empty()) {
     std::fputs((text + "\n").c_str(), code == 0 ? stdout : stderr);
   }

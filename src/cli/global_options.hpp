@@ -4,6 +4,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace ferry::cli {
 
@@ -25,7 +26,13 @@ using ExitSink = int*;
 void register_dns_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code);
 void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit_code);
 
+// The layout version of every --json document (docs/json.md): raised when a field changes its
+// meaning or goes away; a new field does not raise it.
+inline constexpr int kJsonSchemaVersion = 1;
+// A --json document as printed: the body with its schema_version.
+std::string json_document(nlohmann::json body, int indent = -1);
+
 // Prints a command's result: the JSON document on stdout with --json, else text (errors on stderr).
-int emit(const GlobalOptions& options, int code, const std::string& json_text, const std::string& text);
+int emit(const GlobalOptions& options, int code, const nlohmann::json& report, const std::string& text);
 
 }  // namespace ferry::cli

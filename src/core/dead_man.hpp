@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/move_context.hpp"
 #include "util/error.hpp"
@@ -31,5 +32,10 @@ Result<DeadManState> dead_man_state(const MoveContext& ctx, const std::string& m
 int dead_man_seconds(const MoveRequest& request);
 
 std::string to_string(DeadManState state);
+
+// The command each action runs on the source host (arm, request-start, disarm, state), and as
+// --dry-run shows it (the script named, the move id a placeholder).
+std::vector<std::string> dead_man_argv(const std::string& move_id, std::vector<std::string> args);
+std::vector<std::string> describe_dead_man(const MoveContext& ctx, const std::string& action);
 
 }  // namespace ferry::core

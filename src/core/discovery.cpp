@@ -67,13 +67,6 @@ Result<instance::ManagerKind> find_manager(const MoveContext& ctx) {
   return found.front();
 }
 
-Result<std::string> pool_root(const instance::InstanceManager& m, const instance::PoolInfo& pool) {
-  if (pool.driver == "zfs") return pool.source;
-  auto root = m.storage_root();
-  if (!root) return Unexpected{root.error()};
-  return *root + "/" + pool.name;
-}
-
 }  // namespace
 
 Status discover(MoveContext& ctx) {
@@ -105,7 +98,7 @@ Status discover(MoveContext& ctx) {
                                       ", " + src_pool->driver + ")",
                                   "ferry moves one driver at a time"));
     ctx.discovery.driver = src_pool->driver;
-    auto src_root = pool_root(*ctx.source_manager, *src_pool);
+    auto src_root = ctx.source_manager->pool_root(*src_pool);
     if (!src_root) return Unexpected{src_root.error()};
     storage::Volume v;
     v.role = role;
@@ -117,7 +110,7 @@ Status discover(MoveContext& ctx) {
     auto tgt_pool = ctx.target_manager->find_pool(pool_name);
     if (!tgt_pool) return Unexpected{tgt_pool.error()};
     if (*tgt_pool) {
-      auto tgt_root = pool_root(*ctx.target_manager, **tgt_pool);
+      auto tgt_root = ctx.target_manager->pool_root(**tgt_pool);
       if (!tgt_root) return Unexpected{tgt_root.error()};
       v.target_path = storage::volume_path((*tgt_pool)->driver, *tgt_root, kind_dir, disk_name);
     }

@@ -95,8 +95,10 @@ void maybe_fault(const std::string& step, const char* when) {
 
 CommandOutcome failure(const Error& e, json report = json::object()) {
   report["ok"] = false;
-  report["error"] = {{"what", e.what}, {"host", e.host}, {"command", e.command}, {"detail", e.detail}, {"hint", e.hint}};
-  return {e.code == ExitCode::ok ? ExitCode::failure : e.code, report, e.message()};
+  ExitCode code = e.code == ExitCode::ok ? ExitCode::failure : e.code;
+  report["error"] = {{"what", e.what},     {"host", e.host}, {"command", e.command},
+                     {"detail", e.detail}, {"hint", e.hint}, {"exit_code", static_cast<int>(code)}};
+  return {code, report, e.message()};
 }
 
 struct Session {
@@ -648,7 +650,7 @@ CommandOutcome abort_move(Session& s) {
     }
     for (auto& v : s.ctx.discovery.volumes)
       if (v.role != "instance") {
-        if (auto r = tm.delete_custom_volume(v.pool, v.role.substr(7)); r) done += "; deleted volume " + v.role;
+        if (auto r = tm.delete_custom_volume(v.pool, v.custom_name()); r) done += "; deleted volume " + v.role;
         else left.push_back(v.role + " (" + r.error().message() + ")");
       }
   }

@@ -23,12 +23,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// "Init reached its running state": systemd's own verdict where there is systemd, else that a
-// command runs at all.
-const char* kDefaultTryCheck =
-    "if command -v systemctl >/dev/null 2>&1; then "
-    "s=$(systemctl is-system-running --wait 2>/dev/null); [ \"$s\" = running ] || [ \"$s\" = degraded ]; fi";
-
 // Devices through which a second copy could talk to the world as the service.
 bool is_network_device(const json& device) {
   std::string type = device.value("type", "");
@@ -58,8 +52,8 @@ Result<json> do_trial(MoveContext& ctx, Journal& journal) {
 
   auto t0 = std::chrono::steady_clock::now();
   FERRY_TRY(tm.start(name));
-  std::string check = ctx.request.try_check.empty() ? kDefaultTryCheck : ctx.request.try_check;
-  auto checked = tm.exec_in(name, {"sh", "-c", check}, 120);
+  std::string check = ctx.request.try_check.empty() ? instance::InstanceManager::init_up_check() : ctx.request.try_check;
+  auto checked = tm.run_script_in(name, check, 120);
   double start_s = seconds_since(t0);
   std::optional<std::string> check_error;  // set when the check failed (its output may be empty)
   if (!checked) check_error = checked.error().message();
@@ -97,9 +91,9 @@ Result<json> do_hook(MoveContext& ctx, const Step& step) {
   if (command.empty()) return json{{"skipped", "no command given on this run"}};
   auto& manager = before ? *ctx.source_manager : *ctx.target_manager;
   auto t0 = std::chrono::steady_clock::now();
-  auto done = manager.exec_in(instance_name(ctx), {"sh", "-c", command}, ctx.request.hook_timeout);
+  auto done = manager.run_script_in(instance_name(ctx), command, ctx.request.hook_timeout);
   if (!done) return Unexpected{done.error()};
-  if (done->interrupted) return fail(exec::command_error(manager.host(), {"sh", "-c", command}, *done));  // exit 130
+  if (done->interrupted) return fail(exec::command_error(manager.host(), manager.script_in_argv(instance_name(ctx), command), *done));  // exit 130
   std::string output = exec::tail_lines(done->out + done->err, 20);
   if (done->timed_out || !done->status.ok())
     return fail(make_error("the --" + step.role + " hook failed" +
@@ -111,27 +105,15 @@ Result<json> do_hook(MoveContext& ctx, const Step& step) {
   return json{{"hook", step.role}, {"seconds", seconds_since(t0)}, {"output", output}};
 }
 
-// Every task in the PID namespace of the instance's init, SIGKILLed while frozen. A task with a
-// pending SIGKILL never returns to user space, so when the instance is thawed (cgroup v1 freezes
-// until then) they all die without running again: nothing acknowledges a write the snapshot lacks.
-// One find and one kill, whatever the number of processes (a loop forking per process took
-// 25-40 s on a slow host). The namespace is compared as a string (it holds brackets).
-const char* kKillFrozenTasks =
-    "ns=$(readlink /proc/$1/ns/pid) || exit 0; "
-    "pids=$(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/pid' -printf '%l %h\\n' 2>/dev/null | "
-    "awk -v ns=\"$ns\" '$1 == ns { split($2, p, \"/\"); print p[3] }'); "
-    "[ -z \"$pids\" ] || kill -KILL $pids 2>/dev/null; echo $pids | wc -w";
-
 Result<json> do_end_source(MoveContext& ctx) {
   auto& sm = *ctx.source_manager;
   auto pid = sm.init_pid(instance_name(ctx));
   if (!pid) return Unexpected{pid.error()};
   std::string killed = "0";
   if (*pid > 1) {
-    auto r = ctx.source.run({"sh", "-c", kKillFrozenTasks, "sh", std::to_string(*pid)});
+    auto r = sm.kill_frozen_tasks(*pid);
     if (!r) return Unexpected{r.error()};
     killed = *r;
-    while (!killed.empty() && killed.back() == '\n') killed.pop_back();
   }  // mark-source thaws it after the switch (off the outage's path): then the killed tasks exit
   return json{{"init_pid", *pid}, {"tasks_killed", killed}};
 }

@@ -8,6 +8,7 @@
 #include "core/nic_conflicts.hpp"
 #include "core/return_target.hpp"
 #include "exec/stream.hpp"
+#include "forward/port_forward.hpp"
 #include "util/units.hpp"
 
 namespace ferry::core {
@@ -39,19 +40,20 @@ struct Checks {
 void check_tools(MoveContext& ctx, Checks& c) {
   struct Need {
     const exec::Host* host;
-    std::string tool, package, why;
+    storage::Tool tool;
+    std::string why;
   };
-  std::string storage = ctx.discovery.driver == "zfs" ? "zfs" : "btrfs";
-  std::string storage_package = storage == "zfs" ? "zfsutils-linux" : "btrfs-progs";
-  std::vector<Need> needs = {{&ctx.source, storage, storage_package, "the " + storage + " pool"},
-                             {&ctx.target, storage, storage_package, "the " + storage + " pool"}};
-  if (!ctx.request.bwlimit.empty()) needs.push_back({&ctx.source, "pv", "pv", "--bwlimit"});
-  if (planned_forwarding(ctx)) needs.push_back({&ctx.source, "nft", "nftables", "forwarding the old address (or --no-forward)"});
+  auto store = ctx.driver->tool();
+  std::string pool = "the " + ctx.driver->name() + " pool";
+  std::vector<Need> needs = {{&ctx.source, store, pool}, {&ctx.target, store, pool}};
+  if (!ctx.request.bwlimit.empty()) needs.push_back({&ctx.source, storage::bwlimit_tool(), "--bwlimit"});
+  if (planned_forwarding(ctx))
+    needs.push_back({&ctx.source, {forward::kTool, forward::kToolPackage}, "forwarding the old address (or --no-forward)"});
   for (auto& n : needs) {
-    auto r = n.host->probe({"sh", "-c", "command -v \"$1\"", "sh", n.tool});
+    auto r = n.host->has_command(n.tool.command);
     if (!r) c.error("tools", r.error());
-    else if (!*r) c.fail("tools", "`" + n.tool + "` is not installed on " + n.host->name() + " (for " + n.why + ")",
-                         "install it there (Debian: apt install " + n.package + ")");
+    else if (!*r) c.fail("tools", "`" + n.tool.command + "` is not installed on " + n.host->name() + " (for " + n.why + ")",
+                         "install it there (Debian: apt install " + n.tool.package + ")");
   }
 }
 
@@ -198,9 +200,9 @@ void check_target_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks&
   for (auto& v : ctx.discovery.volumes) {
     if (v.target_path.empty()) continue;
     if (v.role != "instance" && !opt.imported && !returning) {
-      auto has = ctx.target_manager->has_custom_volume(v.pool, v.role.substr(7));
+      auto has = ctx.target_manager->has_custom_volume(v.pool, v.custom_name());
       if (has && *has)
-        c.fail("target volumes", "custom volume '" + v.role.substr(7) + "' already exists in pool '" + v.pool + "' on " + ctx.target.name(),
+        c.fail("target volumes", "custom volume '" + v.custom_name() + "' already exists in pool '" + v.pool + "' on " + ctx.target.name(),
                "rename or delete it there");
     }
     auto state = ctx.driver->target_state(t, v);
@@ -249,13 +251,7 @@ void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
   std::string last;
   for (auto& v : ctx.discovery.volumes) {
     // The seed copy carries the newest state; estimate from the instance's current data.
-    auto est = ctx.discovery.driver == "zfs"
-                   ? ctx.source.run({"zfs", "get", "-H", "-p", "-o", "value", "referenced", v.source_path})
-                   : Result<std::string>(std::string());
-    uint64_t bytes = 0;
-    if (est && !est->empty()) bytes = std::stoull(*est);
-    else if (auto b = ctx.driver->estimate_bytes(t, v, "")) bytes = *b;
-    need += bytes;
+    if (auto bytes = ctx.driver->used_bytes(t, v)) need += *bytes;
     last = v.role;
   }
   if (ctx.discovery.volumes.empty() || ctx.discovery.volumes.front().target_path.empty()) return;
@@ -269,42 +265,18 @@ void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
   else c.pass("space", util::format_bytes(need) + " to copy, " + util::format_bytes(*free_bytes) + " free on the target");
 }
 
-void check_zfs_versions(MoveContext& ctx, Checks& c) {
-  if (ctx.discovery.driver != "zfs") return;
-  auto version = [](const exec::Host& h) -> std::string {
-    auto out = h.run({"zfs", "version"});
-    if (!out) return "";
-    auto line = out->substr(0, out->find('\n'));
-    return line.substr(line.find('-') + 1);
-  };
-  std::string sv = version(ctx.source), tv = version(ctx.target);
-  if (sv.empty() || tv.empty()) return c.fail("zfs version", "cannot read `zfs version` on both hosts", "check that OpenZFS is installed");
-  auto major_minor = [](const std::string& v) {
-    int a = 0, b = 0;
-    std::sscanf(v.c_str(), "%d.%d", &a, &b);
-    return a * 1000 + b;
-  };
-  if (major_minor(tv) < major_minor(sv))
-    c.warn("zfs version", "the target's OpenZFS (" + tv + ") is older than the source's (" + sv + ")",
-           "streams with -L -e -c need large_blocks and embedded_data on the target pool");
-  else c.pass("zfs version", "OpenZFS " + sv + " -> " + tv);
-  for (auto& v : ctx.discovery.volumes) {
-    if (v.target_path.empty()) continue;
-    std::string tpool = v.target_path.substr(0, v.target_path.find('/'));
-    auto feats = ctx.target.run({"zpool", "get", "-H", "-o", "property,value", "feature@large_blocks,feature@embedded_data", tpool});
-    if (!feats) { c.error("pool features", feats.error()); continue; }
-    if (feats->find("disabled") != std::string::npos)
-      c.fail("pool features", "the target pool " + tpool + " lacks large_blocks or embedded_data (send flags -L -e)",
-             "enable them: zpool set feature@large_blocks=enabled feature@embedded_data=enabled " + tpool);
-    else c.pass("pool features", "target pool " + tpool + " accepts -L -e -c streams");
-    break;
+void check_storage_hosts(MoveContext& ctx, Checks& c) {
+  for (auto& check : ctx.driver->check_hosts(ctx.transfer_context(), ctx.discovery.volumes)) {
+    if (check.level == storage::StorageCheck::Level::pass) c.pass(check.name, check.message);
+    else if (check.level == storage::StorageCheck::Level::warn) c.warn(check.name, check.message, check.hint);
+    else c.fail(check.name, check.message, check.hint);
   }
 }
 
 void check_idmap(MoveContext& ctx, Checks& c) {
-  auto read = [](const exec::Host& h) {
-    auto out = h.probe({"sh", "-c", "grep -h '^root:' /etc/subuid /etc/subgid 2>/dev/null || true"});
-    return out && *out ? **out : std::string();
+  auto read = [](const exec::Host& h) -> std::string {
+    auto out = instance::root_id_ranges(h);
+    return out ? *out : std::string();
   };
   std::string s = read(ctx.source), t = read(ctx.target);
   if (s == t) return c.pass("id map", "same subordinate id ranges for root on both hosts");
@@ -336,7 +308,7 @@ std::vector<Finding> run_preflight(MoveContext& ctx, const PreflightOptions& opt
     check_nic_conflicts(ctx, c);
     check_unknown_volumes(ctx, options, c);
     check_space(ctx, options, c);
-    check_zfs_versions(ctx, c);
+    check_storage_hosts(ctx, c);
     check_idmap(ctx, c);
   }
   return c.findings;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "health/health_check.hpp"
+#include "instance/instance_manager.hpp"
 
 namespace ferry::core {
 
@@ -108,7 +109,7 @@ Status check_request(const MoveRequest& r) {
   if (r.source != "local") FERRY_TRY(check_destination("--from", r.source, false));
   if (r.target != "local") FERRY_TRY(check_destination("--to", r.target, r.given.count("--to") == 0));
   FERRY_TRY(check_destination("--target-from-source", r.target_from_source, true));
-  if (r.manager != "auto" && r.manager != "lxd" && r.manager != "incus")
+  if (r.manager != "auto" && !instance::parse_manager_kind(r.manager))
     return fail(bad("--manager", r.manager, "unknown manager", "use lxd, incus or auto"));
   static const std::regex rate("[0-9]+(\\.[0-9]+)?[KMGT]?");
   if (!r.bwlimit.empty() && !std::regex_match(r.bwlimit, rate))

@@ -104,7 +104,7 @@ Result<json> do_import(MoveContext& ctx, Journal& journal) {
     if (!scan) return Unexpected{scan.error()};
     std::set<std::string> expected, found;
     for (auto& v : ctx.discovery.volumes)
-      expected.insert(v.pool + "/" + (v.role == "instance" ? "container/" + instance_name(ctx) : "custom/" + v.role.substr(7)));
+      expected.insert(v.pool + "/" + (v.role == "instance" ? "container/" + instance_name(ctx) : "custom/" + v.custom_name()));
     for (auto& u : scan->unknown) found.insert(u.pool + "/" + u.type + "/" + u.name);
     if (found != expected) {
       std::string list;
@@ -339,115 +339,165 @@ Result<json> execute_step(MoveContext& ctx, Journal& journal, const Step& step) 
   return fail("internal error: unknown step");
 }
 
+namespace {
+
+// Each step's commands as they would run, from the adapters that build them (so the dry run
+// is what runs; <...> where the hosts' state at that time decides). Prose lines are in (...).
+using Lines = std::vector<std::string>;
+
+Lines describe_stop_source(MoveContext& ctx, const Step& step) {
+  auto& name = ctx.discovery.instance.name;
+  auto& sm = *ctx.source_manager;
+  auto& tm = *ctx.target_manager;
+  bool running = ctx.discovery.instance.running();
+  Lines out;
+  if (running)
+    out.push_back(exec::shown_command(ctx.source, describe_dead_man(ctx, "arm"),
+                                      "it starts (or thaws) " + name + " there " + std::to_string(dead_man_seconds(ctx.request)) +
+                                          " s later unless the target's start was recorded first, or ferry disarmed it"));
+  // Before anything can start the target copy, nothing may start the source by itself.
+  out.push_back(exec::shown_command(ctx.source, sm.set_config_argv(name, "boot.autostart", "false"), "restored by a rollback"));
+  if (!running) {
+    out.push_back("(" + name + " is stopped on " + ctx.source.name() + ": nothing to stop, and it is not started on " +
+                  ctx.target.name() + ")");
+    return out;
+  }
+  // The outage's commands made ready first (their sessions up, waiting for "go").
+  if (ctx.request.crash() && !ctx.source.is_local())
+    out.push_back(exec::shown_armed(exec::shown_command(ctx.source, sm.freeze_argv(name), "\"go\" right after")));
+  if (!ctx.target.is_local())
+    out.push_back(exec::shown_armed(exec::shown_command(ctx.target, tm.start_argv(name), "\"go\" from the start step")));
+  auto t = ctx.transfer_context();
+  t.armed_recv_deadline = std::chrono::seconds(5) + std::chrono::ceil<std::chrono::seconds>(
+                                                        std::chrono::duration<double>(ctx.request.effective_outage_deadline()));
+  for (auto& line : ctx.driver->describe_armed(t, ctx.discovery.volumes, step.snapshot)) out.push_back(line);
+  if (ctx.request.crash()) out.push_back(exec::shown_command(ctx.source, sm.freeze_argv(name)));
+  else out.push_back(exec::shown_command(ctx.source, sm.stop_argv(name, ctx.request.stop_timeout, false),
+                                         ctx.request.force_stop ? "then `--force` if it does not stop (--force-stop)" : ""));
+  return out;
+}
+
+Lines describe_trial(MoveContext& ctx) {
+  auto& name = ctx.discovery.instance.name;
+  auto& tm = *ctx.target_manager;
+  std::string check = ctx.request.try_check.empty() ? instance::InstanceManager::init_up_check() : ctx.request.try_check;
+  Lines out = {exec::shown_command(ctx.target, tm.put_instance_argv(name, "<its config, nic and proxy devices as type none>")),
+               exec::shown_command(ctx.target, tm.start_argv(name)),
+               exec::shown_command(ctx.target, tm.script_in_argv(name, check))};
+  if (ctx.request.crash()) out.push_back(exec::shown_command(ctx.target, tm.freeze_argv(name), "measures the freeze"));
+  out.push_back(exec::shown_command(ctx.target, tm.stop_argv(name, ctx.request.stop_timeout, false),
+                                    "then `--force` if it does not stop"));
+  out.push_back(exec::shown_command(ctx.target, tm.put_instance_argv(name, "<the config and devices as imported>")));
+  return out;
+}
+
+Lines describe_forward(MoveContext& ctx) {
+  auto f = planned_forwarding(ctx);
+  if (!f) return {"(nothing to forward)"};
+  forward::Forwarding fw{(*f)["table"], (*f)["from"], (*f)["to"], (*f)["ports"].get<std::vector<int>>()};
+  return {exec::shown_command(ctx.source, exec::script_named(forward::install_argv(fw), "install the table, forwarding on"),
+                              "stdin: table " + fw.table + ": " + fw.from_address + " tcp " + (*f)["ports"].dump() + " -> " +
+                                  fw.to_address)};
+}
+
+Lines describe_start_target(MoveContext& ctx) {
+  auto& name = ctx.discovery.instance.name;
+  Lines out;
+  if (ctx.returning && ctx.returning->forwarding_left_ipv6) {
+    bool v6 = *ctx.returning->forwarding_left_ipv6;
+    auto table = forward::table_name(ctx.discovery.instance.project, name);
+    out.push_back(exec::shown_command(ctx.target, exec::script_named(forward::remove_argv(v6, ""), "remove the table"),
+                                      "stdin: delete table " + table + " (the earlier move's forwarding of this instance, "
+                                      "which would send its clients away)"));
+  }
+  if (ctx.discovery.instance.running())
+    out.push_back(exec::shown_command(ctx.source, describe_dead_man(ctx, "request-start"),
+                                      "refused if the dead-man fired: then a rollback"));
+  out.push_back(exec::shown_command(ctx.target, ctx.target_manager->start_argv(name)));
+  return out;
+}
+
+Lines describe_mark_source(MoveContext& ctx) {
+  auto& name = ctx.discovery.instance.name;
+  auto& sm = *ctx.source_manager;
+  auto& tm = *ctx.target_manager;
+  Lines out;
+  if (ctx.request.crash() && ctx.discovery.instance.running())
+    out.push_back(exec::shown_command(ctx.source, sm.stop_argv(name, ctx.request.stop_timeout, true),
+                                      "its tasks are dead: its manager is told it stopped"));
+  out.push_back(exec::shown_command(ctx.source, sm.set_config_argv(name, "boot.autostart", "false")));
+  out.push_back(exec::shown_command(ctx.source, sm.set_config_argv(name, kMovedLastUsedKey, "<its last_used_at>")));
+  out.push_back(exec::shown_command(ctx.source, sm.set_config_argv(name, kMovedAtKey, "<now>")));
+  out.push_back(exec::shown_command(ctx.source, sm.set_config_argv(name, kMovedToKey, ctx.request.target)));
+  auto& config = ctx.discovery.instance.config;
+  if (config.contains("boot.autostart") && config["boot.autostart"].is_string())
+    out.push_back(exec::shown_command(ctx.target, tm.set_config_argv(name, "boot.autostart", config["boot.autostart"].get<std::string>())));
+  else out.push_back(exec::shown_command(ctx.target, tm.unset_config_argv(name, "boot.autostart"), "as on the source"));
+  for (const char* key : {kMovedToKey, kMovedAtKey, kMovedLastUsedKey})
+    out.push_back(exec::shown_command(ctx.target, tm.unset_config_argv(name, key), "if an earlier move left it"));
+  return out;
+}
+
+Lines describe_volumes(MoveContext& ctx, const std::function<Lines(const storage::Volume&)>& each) {
+  Lines out;
+  for (auto& v : ctx.discovery.volumes)
+    for (auto& line : each(v)) out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
   auto& name = ctx.discovery.instance.name;
   if (needs_running_instance(step) && !ctx.discovery.instance.running())
     return {"(skipped: " + name + " is stopped on " + ctx.source.name() + ")"};
-  auto on = [](const exec::Host& h, const std::vector<std::string>& argv) {
-    return "[" + h.name() + "] " + exec::shell_join(argv);
-  };
   auto& sm = *ctx.source_manager;
   auto& tm = *ctx.target_manager;
+  auto t = ctx.transfer_context();
+  t.in_outage = step.phase == Phase::cutover;
   switch (step.kind) {
     case StepKind::preflight: return {"(read-only checks on both hosts)"};
-    case StepKind::snapshot: {
-      if (ctx.discovery.driver == "zfs") {
-        std::vector<std::string> argv = {"zfs", "snapshot"};
-        for (auto& v : ctx.discovery.volumes) argv.push_back(v.source_path + "@" + step.snapshot);
-        return {on(ctx.source, argv)};
-      }
-      std::vector<std::string> out;
-      for (auto& v : ctx.discovery.volumes)
-        out.push_back(on(ctx.source, {"btrfs", "subvolume", "snapshot", "-r", v.source_path, "<pool>/.ferry/.../" + step.snapshot}));
-      return out;
-    }
-    case StepKind::send: {
-      auto* v = ctx.discovery.volume(step.role);
-      std::vector<std::string> out;
-      for (auto& line : ctx.driver->describe_transfer(ctx.transfer_context(), *v, step.snapshot))
-        out.push_back("[" + ctx.source.name() + "] " + line);
-      return out;
-    }
+    case StepKind::snapshot: return ctx.driver->describe_snapshot(t, ctx.discovery.volumes, step.snapshot);
+    case StepKind::send: return ctx.driver->describe_transfer(t, *ctx.discovery.volume(step.role), step.snapshot);
     case StepKind::activate:
-      if (ctx.discovery.driver == "zfs") return {"(check canmount=noauto on the received datasets)"};
-      return {"[" + ctx.target.name() + "] btrfs subvolume delete <instance subvolume>; btrfs subvolume snapshot <received @" +
-              step.snapshot + "> <instance subvolume>"};
-    case StepKind::import: {
-      json body = {{"pools", json::array()}};
-      for (auto& p : ctx.discovery.pools) body["pools"].push_back({{"name", p}});
-      return {on(ctx.target, tm.query_argv("/internal/recover/validate", "POST", body.dump())),
-              on(ctx.target, tm.query_argv("/internal/recover/import", "POST", body.dump())),
-              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "false"})};
+      return describe_volumes(ctx, [&](auto& v) { return ctx.driver->describe_activate(t, v, step.snapshot); });
+    case StepKind::import:
+      return {exec::shown_command(ctx.target, tm.recover_argv("validate", ctx.discovery.pools)),
+              exec::shown_command(ctx.target, tm.recover_argv("import", ctx.discovery.pools),
+                                  "only if the scan finds exactly the volumes ferry sent"),
+              exec::shown_command(ctx.target, tm.set_config_argv(name, "boot.autostart", "false"))};
+    case StepKind::check_target:
+      return {exec::shown_command(ctx.target, tm.query_argv(tm.instance_path(name)), "last_used_at unchanged, stopped")};
+    case StepKind::stop_source: return describe_stop_source(ctx, step);
+    case StepKind::end_source: {
+      auto argv = exec::script_named(instance::InstanceManager::kill_frozen_tasks_argv(0), "kill every task of its PID namespace");
+      argv.back() = "<the host PID of its init>";
+      return {exec::shown_command(ctx.source, argv, "while it is frozen")};
     }
-    case StepKind::check_target: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name)) + "  (last_used_at unchanged, stopped)"};
-    case StepKind::stop_source: {
-      // First, the outage's commands made ready (sessions up, waiting for "go").
-      std::vector<std::string> out;
-      bool running = ctx.discovery.instance.running();
-      if (running)
-        out.push_back("[" + ctx.source.name() + "] arm the dead-man in " + dead_man_dir("<move id>") + ": it starts (or thaws) " +
-                      name + " there " + std::to_string(dead_man_seconds(ctx.request)) +
-                      " s later unless the target's start was recorded there first, or ferry disarmed it");
-      // Before anything can start the target copy, nothing may start the source by itself.
-      out.push_back(on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}) +
-                    "  (restored by a rollback)");
-      if (!running) out.push_back("(" + name + " is stopped on " + ctx.source.name() + ": nothing to stop, and it is not started on " +
-                                  ctx.target.name() + ")");
-      if (running && !ctx.target.is_local())
-        out.push_back("[" + ctx.target.name() + "] armed: " + exec::shell_join({tm.client(), "start", name}) +
-                      "  (\"go\" from the start step)");
-      for (auto& line : ctx.driver->describe_armed(ctx.transfer_context(), ctx.discovery.volumes, step.snapshot))
-        out.push_back(line);
-      if (!running) return out;
-      if (ctx.request.crash())
-        out.push_back(on(ctx.source, {sm.client(), "pause", name}) + (ctx.source.is_local() ? "" : "  (its session armed first)"));
-      else out.push_back(on(ctx.source, {sm.client(), "stop", name, "--timeout", std::to_string(ctx.request.stop_timeout)}));
-      return out;
-    }
-    case StepKind::end_source: return {on(ctx.source, {"kill", "-KILL", "<pid of the instance's init>"})};
-    case StepKind::trial:
-      return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<devices of type nic/proxy masked with type none>")),
-              on(ctx.target, {tm.client(), "start", name}),
-              on(ctx.target, {tm.client(), "exec", name, "--", "sh", "-c", ctx.request.try_check.empty() ? "<init is up>" : "<--try-check>"}),
-              on(ctx.target, {tm.client(), "stop", name}),
-              on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<the config and devices as imported>"))};
+    case StepKind::trial: return describe_trial(ctx);
     case StepKind::hook: {
       bool before = step.role == "before-stop";
-      return {on(before ? ctx.source : ctx.target, {(before ? sm : tm).client(), "exec", name, "--", "sh", "-c", "<--" + step.role + ">"})};
+      const std::string& command = before ? ctx.request.before_stop : ctx.request.after_start;
+      return {exec::shown_command(before ? ctx.source : ctx.target, (before ? sm : tm).script_in_argv(name, command))};
     }
-    case StepKind::health:
-      return {ctx.request.health.empty() ? std::string("(the start returned: the instance runs)")
-                                         : "[local] probe " + ctx.request.health +
-                                               (ctx.request.target_address.empty() ? "" : " at " + ctx.request.target_address) +
-                                               " until it answers " + std::to_string(ctx.request.health_status)};
-    case StepKind::forward: {
-      auto f = planned_forwarding(ctx);
-      if (!f) return {"(nothing to forward)"};
-      return {on(ctx.source, {"nft", "-f", "-"}) + "  <<< table " + (*f)["table"].get<std::string>() + ": " + (*f)["from"].get<std::string>() +
-                  " tcp " + (*f)["ports"].dump() + " -> " + (*f)["to"].get<std::string>(),
-              on(ctx.source, {"sysctl", "-w", "net.ipv4.ip_forward=1"})};
-    }
-    case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
-    case StepKind::apply_config: return {on(ctx.target, tm.query_argv("/1.0/instances/" + name, "PUT", "<source config>")) + "  (only if it changed)"};
-    case StepKind::start_target: {
-      std::vector<std::string> out;
-      if (ctx.returning && ctx.returning->forwarding_left_ipv6)
-        out.push_back(on(ctx.target, {"nft", "delete", "table", *ctx.returning->forwarding_left_ipv6 ? "ip6" : "ip",
-                                      forward::table_name(ctx.discovery.instance.project, name)}) +
-                      "  (the earlier move's forwarding of this instance, which would send its clients away)");
-      out.push_back("[" + ctx.source.name() + "] record \"target start requested\" for the dead-man (refused if it already fired: then a rollback)");
-      out.push_back(on(ctx.target, {tm.client(), "start", name}));
+    case StepKind::health: {
+      Lines out = {ctx.request.health.empty() ? std::string("(the start returned: the instance runs)")
+                                              : "(from here: probe " + ctx.request.health +
+                                                    (ctx.request.target_address.empty() ? "" : " at " + ctx.request.target_address) +
+                                                    " until it answers " + std::to_string(ctx.request.health_status) + ")"};
+      if (ctx.discovery.instance.running())
+        out.push_back(exec::shown_command(ctx.source, describe_dead_man(ctx, "disarm"), "the outage is over"));
       return out;
     }
-    case StepKind::mark_source:
-      return {on(ctx.source, {sm.client(), "config", "set", name, "boot.autostart", "false"}),
-              on(ctx.source, {sm.client(), "config", "set", name, kMovedLastUsedKey, "<its last_used_at>"}),
-              on(ctx.source, {sm.client(), "config", "set", name, kMovedAtKey, "<now>"}),
-              on(ctx.source, {sm.client(), "config", "set", name, kMovedToKey, ctx.request.target}),
-              on(ctx.target, {tm.client(), "config", "set", name, "boot.autostart", "<the source's value>"}),
-              on(ctx.target, {tm.client(), "config", "unset", name, kMovedToKey}) + "  (and the other markers, if a move back left them)"};
+    case StepKind::forward: return describe_forward(ctx);
+    case StepKind::dns_switch: return {"(the [dns] records of " + ctx.request.dns_file + " switched to the target; verified on every server)"};
+    case StepKind::apply_config:
+      return {exec::shown_command(ctx.target, tm.put_instance_argv(name, "<the source's config, devices and profiles>"),
+                                  "only if they changed since the import")};
+    case StepKind::start_target: return describe_start_target(ctx);
+    case StepKind::mark_source: return describe_mark_source(ctx);
     case StepKind::cleanup:
-      return {"[both] destroy ferry-* snapshots (and release their holds) except " + (step.snapshot.empty() ? std::string("none") : "@" + step.snapshot)};
+      return describe_volumes(ctx, [&](auto& v) { return ctx.driver->describe_cleanup(t, v, step.snapshot); });
   }
   return {};
 }

@@ -93,7 +93,7 @@ void to_json(nlohmann::json& j, const DnsStepReport& r) {
     j["next_step_in_seconds"] = std::max(0.0, std::ceil(*r.next_step_at - now_seconds()));
   }
   if (r.error) {
-    j["error"] = {{"message", r.error->what},     {"host", r.error->host},       {"detail", r.error->detail},
+    j["error"] = {{"what", r.error->what},        {"message", r.error->what},    {"host", r.error->host},       {"detail", r.error->detail},
                   {"hint", r.error->hint},        {"command", r.error->command},
                   {"exit_code", static_cast<int>(r.error->code)}};
   }

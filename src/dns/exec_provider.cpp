@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "dns/hook_process.hpp"
+#include "exec/run.hpp"
 
 namespace ferry::dns {
 
@@ -38,9 +38,15 @@ Status ExecProvider::apply(const ChangeSet& change) {
   if (change.empty()) return {};
   // The program gets the whole request time for its own work, at least 30 s.
   const double budget = std::max(30.0, timeout_ * 6);
-  auto run = run_hook(argv_, exec_change_document(change, move_).dump(2) + "\n", budget);
-  if (!run) return fail(run.error());
+  exec::RunOptions options;
+  options.input = exec_change_document(change, move_).dump(2) + "\n";
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(budget * 1000));
+  auto run = exec::run_command(argv_, options);
+  if (!run)
+    return fail(make_error(fmt::format("cannot run {}", argv_.front()), run.error().detail)
+                    .with_hint("check dns.command: the program must exist and be executable"));
   const auto& r = *run;
+  auto tail_of = [](const std::string& text) { return exec::tail_lines(text, 20); };
   const std::string program = argv_.front();
   if (r.interrupted) {
     Error e = make_error(fmt::format("the DNS program {} was stopped (interrupted, or the outage's deadline passed)", program),
@@ -57,8 +63,8 @@ Status ExecProvider::apply(const ChangeSet& change) {
     e.hint = "the change may or may not have been applied; run ferry dns status";
     return fail(std::move(e));
   }
-  if (r.exit_code == 0) return {};
-  if (r.exit_code == kHookConflictExit) {
+  if (r.status.ok()) return {};
+  if (r.status.signal == 0 && r.status.code == kHookConflictExit) {
     Error e = make_error(fmt::format("the DNS program {} found records other than ferry expected (exit {})", program,
                                      kHookConflictExit),
                          tail_of(r.err) + (r.err.empty() ? "" : "; ") + "nothing was changed");
@@ -67,8 +73,8 @@ Status ExecProvider::apply(const ChangeSet& change) {
     e.code = ExitCode::preflight;
     return fail(std::move(e));
   }
-  Error e = make_error(r.signal ? fmt::format("the DNS program {} was killed by signal {}", program, r.signal)
-                                : fmt::format("the DNS program {} failed (exit {})", program, r.exit_code),
+  Error e = make_error(r.status.signal ? fmt::format("the DNS program {} was killed by signal {}", program, r.status.signal)
+                                       : fmt::format("the DNS program {} failed (exit {})", program, r.status.code),
                        tail_of(r.err));
   e.command = target();
   e.hint = "see its message; ferry assumes it changed nothing (exit 3 means 'records not as expected')";

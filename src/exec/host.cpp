@@ -127,7 +127,7 @@ std::chrono::seconds remote_deadline(const RunOptions& options) {
 
 Result<Completed> Host::run_raw(const std::vector<std::string>& argv, const RunOptions& options) const {
   FERRY_TRY(connect());
-  if (auto* trace = state_->settings.trace) trace->line("+ [" + name() + "] " + shell_join(argv));
+  if (auto* trace = state_->settings.trace) trace->line("+ " + shown_command(*this, argv));
   if (is_local()) return run_command(argv, options);
   GuardSettings guard;
   guard.deadline = remote_deadline(options);
@@ -152,6 +152,25 @@ Result<std::optional<std::string>> Host::probe(const std::vector<std::string>& a
   if (!is_local() && done->status.code == 255) return fail(command_error(*this, argv, *done));
   if (!done->status.ok()) return std::optional<std::string>{};
   return std::optional<std::string>{std::move(done->out)};
+}
+
+std::string shown_command(const std::string& host, const std::vector<std::string>& argv, const std::string& note) {
+  return "[" + host + "] " + shell_join(argv) + (note.empty() ? "" : "  # " + note);
+}
+
+std::string shown_command(const Host& host, const std::vector<std::string>& argv, const std::string& note) {
+  return shown_command(host.name(), argv, note);
+}
+
+std::vector<std::string> script_named(std::vector<std::string> argv, const std::string& name) {
+  if (argv.size() > 2 && argv[0] == "sh" && argv[1] == "-c") argv[2] = "<" + name + ">";
+  return argv;
+}
+
+Result<bool> Host::has_command(const std::string& command) const {
+  auto r = probe({"sh", "-c", "command -v \"$1\"", "sh", command});
+  if (!r) return Unexpected{r.error()};
+  return r->has_value();
 }
 
 Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done) {

@@ -41,12 +41,23 @@ class Host {
   Result<std::string> run(const std::vector<std::string>& argv, const RunOptions& options = {}) const;
   // As run, but a command that exits non-zero yields nullopt instead of an error (probes).
   Result<std::optional<std::string>> probe(const std::vector<std::string>& argv) const;
+  // Whether `command` is on the host's PATH (for a non-interactive shell, as ferry runs it).
+  Result<bool> has_command(const std::string& command) const;
 
  private:
   struct State;
   explicit Host(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
+
+// A command on a host as -v traces it while it runs and --dry-run shows it before it would:
+// "[host] <argv as shell words>", then "  # note" if there is one. One text for both, so that
+// the dry run is the list of what runs.
+std::string shown_command(const std::string& host, const std::vector<std::string>& argv, const std::string& note = "");
+std::string shown_command(const Host& host, const std::vector<std::string>& argv, const std::string& note = "");
+// argv of `sh -c SCRIPT ...` with the script shown as <name> (a constant of ferry's source; its
+// text would fill the screen); any other argv as it is.
+std::vector<std::string> script_named(std::vector<std::string> argv, const std::string& name);
 
 // The Error for a command that ran and failed.
 Error command_error(const Host& host, const std::vector<std::string>& argv, const Completed& done);

@@ -121,6 +121,22 @@ Status warm_stream_connection(const Host& source, const std::string& target) {
 
 std::string stream_command_line(const StreamSpec& spec) { return pipeline_text(stream_stages(spec)); }
 
+std::string shown_stream(const Host& source, const StreamSpec& spec, const std::string& note) {
+  return "[" + source.name() + "] " + stream_command_line(spec) + (note.empty() ? "" : "  # " + note);
+}
+
+StreamSpec shown_under_deadline(StreamSpec spec) {
+  spec.recv = script_named(guarded(spec.recv, {std::chrono::seconds(1), /*end_on_hangup=*/false}), "guard");
+  spec.recv[4] = "<seconds left of the outage's deadline, and 5>";
+  spec.recv_deadline = std::chrono::seconds(0);
+  return spec;
+}
+
+std::string shown_armed(const std::string& shown) {
+  auto at = shown.find("] ");
+  return at == std::string::npos ? shown : shown.substr(0, at + 2) + "(armed) " + shown.substr(at + 2);
+}
+
 namespace {
 
 // The script one bash on a remote source runs: the pipeline, then each stage's status on a
@@ -201,7 +217,7 @@ Result<ArmedStream> ArmedStream::spawn(const Host& host, const std::string& scri
                                        const Readiness& readiness) {
   if (host.is_local()) return fail("internal error: only a command on a remote host can be armed");
   FERRY_TRY(host.connect());
-  if (auto* trace = host.settings().trace) trace->line("+ [" + host.name() + "] (armed) " + shown);
+  if (auto* trace = host.settings().trace) trace->line("+ " + shown_armed("[" + host.name() + "] " + shown));
   SpawnSpec s;
   s.argv = host.wrap({"bash", "-c", script}, /*tty=*/true);
   s.in = Stdio::make_pipe();

@@ -46,6 +46,13 @@ std::vector<std::string> source_to_target_ssh(const std::string& target);
 Status warm_stream_connection(const Host& source, const std::string& target);
 // One command line a user could paste on the source host (for --dry-run and errors).
 std::string stream_command_line(const StreamSpec& spec);
+// A stream as -v traces it and --dry-run shows it: "[source] send | ... | ssh -- target recv".
+std::string shown_stream(const Host& source, const StreamSpec& spec, const std::string& note = "");
+// A stream as --dry-run shows it when it runs under the outage's deadline: its receiving end
+// guarded (the target ends it by itself at the deadline) with the seconds then left.
+StreamSpec shown_under_deadline(StreamSpec spec);
+// A shown command or stream that is started ahead and waits for "go" (ArmedCommands, ArmedStream).
+std::string shown_armed(const std::string& shown);
 Result<StreamResult> run_stream(const Host& source, const StreamSpec& spec);
 
 // A stream from a remote source made ready ahead of time: the connections are up and the

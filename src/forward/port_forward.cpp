@@ -52,10 +52,20 @@ const char* kRemove =
     "v=$(cat \"$saved\" 2>/dev/null || echo \"$3\"); rm -f \"$saved\"; "
     "if [ -n \"$v\" ] && [ \"$v\" != 1 ]; then sysctl -q -w \"$1=$v\"; fi";
 
+std::vector<std::string> install_argv(const Forwarding& f) { return {"sh", "-c", kInstall, "sh", sysctl_key(is_ipv6(f.to_address))}; }
+
+std::vector<std::string> remove_argv(bool ipv6, const std::string& previous_setting) {
+  return {"sh", "-c", kRemove, "sh", sysctl_key(ipv6), family(ipv6), previous_setting};
+}
+
+std::string removal_ruleset(const std::string& table, bool ipv6) {
+  return fmt::format("table {0} {1} {{}}\ndelete table {0} {1}\n", family(ipv6), table);
+}
+
 Result<std::string> install(const exec::Host& host, const Forwarding& f) {
   exec::RunOptions in;
   in.input = ruleset(f);
-  auto previous = host.run({"sh", "-c", kInstall, "sh", sysctl_key(is_ipv6(f.to_address))}, in);
+  auto previous = host.run(install_argv(f), in);
   if (!previous) return Unexpected{previous.error()};
   std::string value = *previous;
   while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
@@ -64,8 +74,8 @@ Result<std::string> install(const exec::Host& host, const Forwarding& f) {
 
 Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting) {
   exec::RunOptions in;
-  in.input = fmt::format("table {0} {1} {{}}\ndelete table {0} {1}\n", family(ipv6), table);
-  auto out = host.run({"sh", "-c", kRemove, "sh", sysctl_key(ipv6), family(ipv6), previous_setting}, in);
+  in.input = removal_ruleset(table, ipv6);
+  auto out = host.run(remove_argv(ipv6, previous_setting), in);
   if (!out) return Unexpected{out.error()};
   return out->find("kept") == std::string::npos;
 }

@@ -11,6 +11,10 @@
 
 namespace ferry::forward {
 
+// What forwarding needs on the old host: nft, from Debian's nftables.
+inline constexpr const char* kTool = "nft";
+inline constexpr const char* kToolPackage = "nftables";
+
 struct Forwarding {
   std::string table;         // ferry's own nftables table, so removing it touches nothing else
   std::string from_address;  // the old host's address of the service
@@ -30,6 +34,12 @@ Result<std::string> install(const exec::Host& host, const Forwarding& f);
 // (the host's record of it, or `previous_setting`). True if it did; false: another move's
 // forwarding still needs it on.
 Result<bool> remove(const exec::Host& host, const std::string& table, bool ipv6, const std::string& previous_setting);
+
+// The commands install() and remove() run (the nft script goes on their stdin), for --dry-run.
+std::vector<std::string> install_argv(const Forwarding& f);
+std::vector<std::string> remove_argv(bool ipv6, const std::string& previous_setting);
+// The nft script remove() feeds remove_argv().
+std::string removal_ruleset(const std::string& table, bool ipv6);
 
 // Whether `host` holds ferry's table `table`: nullopt if not, else whether it is IPv6's (a host
 // without nft holds none).

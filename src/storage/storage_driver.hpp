@@ -47,10 +47,31 @@ struct TransferStats {
 // What a volume looks like on the target before ferry writes to it.
 enum class TargetState { absent, ferry_copy, foreign };
 
+// A command a host needs, and the Debian package that has it (preflight names it).
+struct Tool {
+  std::string command, package;
+};
+// pv paces the streams under --bwlimit (source host).
+inline Tool bwlimit_tool() { return {"pv", "pv"}; }
+
+// One read-only check of the two hosts' storage before anything changes (preflight shows it).
+struct StorageCheck {
+  enum class Level { pass, warn, fail };
+  std::string name;
+  Level level = Level::pass;
+  std::string message, hint;
+};
+
 class StorageDriver {
  public:
   virtual ~StorageDriver() = default;
   virtual std::string name() const = 0;
+  // The backend's command line tool, on both hosts.
+  virtual Tool tool() const = 0;
+  // Whether the target can take the source's streams of these volumes (versions, features).
+  virtual std::vector<StorageCheck> check_hosts(const TransferContext&, const std::vector<Volume>&) { return {}; }
+  // What the volume holds now on the source: the seed copy's size, before any snapshot exists.
+  virtual Result<uint64_t> used_bytes(const TransferContext& ctx, const Volume& volume) = 0;
 
   // Creates `snap` on every volume of the source (one atomic operation per pool where possible).
   virtual Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) = 0;
@@ -74,9 +95,17 @@ class StorageDriver {
                                                   const std::string& /*snap*/) {
     return {};
   }
-  // The commands a transfer would run, for --dry-run.
+  // The commands each of the calls here would run, for --dry-run, as exec::shown_command
+  // shows them (built by the same functions as the commands that run; <...> for what only the
+  // hosts' state at that time decides). Read-only queries at most.
+  virtual std::vector<std::string> describe_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                                     const std::string& snap) = 0;
   virtual std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                                      const std::string& snap) = 0;
+  virtual std::vector<std::string> describe_activate(const TransferContext& ctx, const Volume& volume,
+                                                     const std::string& snap) = 0;
+  virtual std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume,
+                                                    const std::string& keep) = 0;
   // Makes the received data the instance's live volume on the target (btrfs: a writable
   // subvolume from the received read-only one; zfs: nothing to do).
   virtual Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) = 0;

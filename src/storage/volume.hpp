@@ -15,6 +15,10 @@ struct Volume {
   std::string volume_name;  // name on disk: "c1", "default_vol1"
   std::string source_path;  // zfs: dataset name; btrfs: subvolume path
   std::string target_path;
+
+  bool is_custom() const { return role.rfind("custom/", 0) == 0; }
+  // A custom volume's name in its manager ("" for the instance's own volume).
+  std::string custom_name() const { return is_custom() ? role.substr(7) : ""; }
 };
 
 // A snapshot as the backend identifies it across hosts: zfs guid, btrfs uuid/received_uuid.

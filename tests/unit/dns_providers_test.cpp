@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "dns/exec_provider.hpp"
-#include "dns/hook_process.hpp"
 #include "dns/manual_provider.hpp"
 #include "dns/powerdns_provider.hpp"
+#include "exec/run.hpp"
 
 using namespace ferry::dns;
 
@@ -54,21 +54,27 @@ TEST(DnsExec, TheProgramGetsOldAndNew) {
   EXPECT_TRUE(doc["changes"][1]["new"].is_null());
 }
 
+// The exec provider's program runs through exec's one process runner: an argv, the change on
+// stdin, its output collected, killed with its process group past the timeout.
 TEST(DnsExec, RunsAnArgvWithStdinAndCollectsOutput) {
-  auto r = run_hook({"/bin/sh", "-c", "cat; echo oops >&2; exit 3"}, "hello\n", 5);
+  ferry::exec::RunOptions options;
+  options.input = "hello\n";
+  options.timeout = std::chrono::seconds(5);
+  auto r = ferry::exec::run_command({"/bin/sh", "-c", "cat; echo oops >&2; exit 3"}, options);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->status.code, 3);
   EXPECT_EQ(r->out, "hello\n");
   EXPECT_EQ(r->err, "oops\n");
   EXPECT_FALSE(r->timed_out);
 }
 
 TEST(DnsExec, KillsAProgramThatOutlivesTheTimeout) {
-  auto r = run_hook({"/bin/sh", "-c", "exec 1>&- 2>&-; sleep 30"}, "", 0.3);
+  ferry::exec::RunOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  auto r = ferry::exec::run_command({"/bin/sh", "-c", "exec 1>&- 2>&-; sleep 30"}, options);
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->timed_out);
-  EXPECT_EQ(r->signal, 9);
-  EXPECT_FALSE(run_hook({"/nonexistent/program"}, "", 1));
+  EXPECT_FALSE(ferry::exec::run_command({"/nonexistent/program"}));
 }
 
 TEST(DnsManual, InstructionsShowNowMakeAndAnNsupdateScript) {

@@ -11,6 +11,11 @@ namespace ferry::storage::btrfs {
 
 namespace {
 
+std::vector<std::string> delete_argv(const std::string& path) { return {"btrfs", "subvolume", "delete", path}; }
+std::vector<std::string> rmdir_argv(std::vector<std::string> dirs) {
+  dirs.insert(dirs.begin(), {"rmdir", "--ignore-fail-on-non-empty"});
+  return dirs;
+}
 std::string dirname(const std::string& p) { return p.substr(0, p.rfind('/')); }
 std::string basename(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 
@@ -77,6 +82,20 @@ std::optional<uint64_t> parse_dd_bytes(std::string_view line) {
   return v;
 }
 
+// The stream of one hop: btrfs send reports no progress, so dd counts the bytes as they pass
+// (and pv paces them under --bwlimit).
+exec::StreamSpec hop_stream(const TransferContext& ctx, const Hop& hop) {
+  exec::StreamSpec spec;
+  spec.send = {"btrfs", "send", "-q"};
+  if (hop.parent) spec.send.insert(spec.send.end(), {"-p", *hop.parent});
+  spec.send.push_back(hop.send_path);
+  spec.throttle = ctx.bwlimit.empty() ? std::vector<std::string>{"dd", "bs=1M", "status=progress"}
+                                      : std::vector<std::string>{"pv", "-f", "-b", "-n", "-i", "1", "-L", ctx.bwlimit};
+  spec.recv = {"btrfs", "receive", hop.receive_dir};
+  spec.target = ctx.target_from_source;
+  return spec;
+}
+
 Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop, const std::string& label,
                                      bool maybe_partial, util::ProgressMeter& bar, uint64_t offset) {
   FERRY_TRY(ctx.target->run({"mkdir", "-p", hop.receive_dir}));
@@ -94,17 +113,10 @@ Result<TransferStats> send_subvolume(const TransferContext& ctx, const Hop& hop,
                         .on(ctx.target->name())
                         .with_hint("someone snapshotted the target copy; delete that snapshot on the target, then run ferry again"));
       if (ctx.note) ctx.note("deleting the half-received " + label + " on the target and sending it again");
-      FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", hop.receive_dir + "/" + basename(hop.send_path)}));
+      FERRY_TRY(ctx.target->run(delete_argv(hop.receive_dir + "/" + basename(hop.send_path))));
     }
   }
-  exec::StreamSpec spec;
-  spec.send = {"btrfs", "send", "-q"};
-  if (hop.parent) spec.send.insert(spec.send.end(), {"-p", *hop.parent});
-  spec.send.push_back(hop.send_path);
-  // btrfs send reports no progress: dd counts the bytes as they pass (and paces with pv).
-  spec.throttle = ctx.bwlimit.empty() ? std::vector<std::string>{"dd", "bs=1M", "status=progress"}
-                                      : std::vector<std::string>{"pv", "-f", "-b", "-n", "-i", "1", "-L", ctx.bwlimit};
-  spec.recv = {"btrfs", "receive", hop.receive_dir};
+  auto spec = hop_stream(ctx, hop);
   bool with_pv = !ctx.bwlimit.empty();
   return run_transfer_stream(
       ctx, spec, label, 0,
@@ -169,13 +181,25 @@ const char* kSnapshotEach =
     "btrfs subvolume show \"$2\" >/dev/null 2>&1 || { mkdir -p \"${2%/*}\"; btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null; }; "
     "shift 2; done";
 
+namespace {
+std::vector<std::string> snapshot_argv(const std::vector<Volume>& volumes, const std::string& snap) {
+  std::vector<std::string> argv = {"sh", "-c", kSnapshotEach, "sh"};
+  for (auto& v : volumes) argv.insert(argv.end(), {v.source_path, ferry_dir(v.source_path) + "/" + snap});
+  return argv;
+}
+}  // namespace
+
 Status BtrfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) {
   // btrfs cannot snapshot several subvolumes atomically; the final snapshot is taken with the
   // instance stopped or frozen, so this only matters for the pre-copy rounds.
-  std::vector<std::string> argv = {"sh", "-c", kSnapshotEach, "sh"};
-  for (auto& v : volumes) argv.insert(argv.end(), {v.source_path, ferry_dir(v.source_path) + "/" + snap});
-  FERRY_TRY(ctx.source->run(argv));
+  FERRY_TRY(ctx.source->run(snapshot_argv(volumes, snap)));
   return {};
+}
+
+std::vector<std::string> BtrfsDriver::describe_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                                        const std::string& snap) {
+  return {exec::shown_command(*ctx.source, exec::script_named(snapshot_argv(volumes, snap), "snapshot each subvolume read-only"),
+                              "pairs: subvolume, snapshot; one already there is kept")};
 }
 
 Result<bool> BtrfsDriver::has_snapshot(const exec::Host& host, const Volume& v, const std::string& snap, bool on_target) {
@@ -216,14 +240,16 @@ Result<uint64_t> BtrfsDriver::estimate_bytes(const TransferContext& ctx, const V
 }
 
 std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v, const std::string& snap) {
-  exec::StreamSpec spec;
-  spec.send = {"btrfs", "send", "-q", "[-p <newest common snapshot>]", ferry_dir(v.source_path) + "/" + snap};
-  spec.recv = {"btrfs", "receive", ferry_dir(v.target_path)};
-  spec.target = ctx.target_from_source;
-  return {"for each instance snapshot not yet on the target: btrfs send -p <previous> " + manager_snapshot_dir(v.source_path) +
-              "/<snapshot> | ssh -- " + ctx.target_from_source + " btrfs receive " + manager_snapshot_dir(v.target_path),
-          exec::stream_command_line(spec),
-          "btrfs subvolume snapshot " + ferry_dir(v.target_path) + "/" + snap + " " + v.target_path};
+  // Which parent each stream has, and which of the manager's snapshots the target lacks, only
+  // the hosts' state at that time says: a placeholder word where `-p PARENT` goes.
+  auto shown = [&](const std::string& send_path, const std::string& receive_dir, const std::string& note) {
+    auto spec = hop_stream(ctx, {send_path, std::nullopt, receive_dir});
+    spec.send.insert(spec.send.begin() + 3, "<-p parent: the newest one the target holds, if any>");
+    return exec::shown_stream(*ctx.source, ctx.in_outage ? exec::shown_under_deadline(spec) : spec, note);
+  };
+  return {shown(manager_snapshot_dir(v.source_path) + "/<snapshot>", manager_snapshot_dir(v.target_path),
+                "each of the instance's snapshots the target lacks, oldest first"),
+          shown(ferry_dir(v.source_path) + "/" + snap, ferry_dir(v.target_path), "")};
 }
 
 Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap, bool) {
@@ -312,11 +338,34 @@ const char* kActivate =
     "set -e; if btrfs subvolume show \"$1\" >/dev/null 2>&1; then btrfs subvolume delete \"$1\" >/dev/null; fi; "
     "mkdir -p \"${1%/*}\"; btrfs subvolume snapshot \"$2\" \"$1\" >/dev/null";
 
+namespace {
+std::vector<std::string> activate_argv(const Volume& v, const std::string& snap) {
+  return {"sh", "-c", kActivate, "sh", v.target_path, ferry_dir(v.target_path) + "/" + snap};
+}
+}  // namespace
+
 Status BtrfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string& snap) {
   // The instance's subvolume is always a fresh writable snapshot of what ferry received, which
   // also discards what the target's manager wrote into it (its backup.yaml) since.
-  FERRY_TRY(ctx.target->run({"sh", "-c", kActivate, "sh", v.target_path, ferry_dir(v.target_path) + "/" + snap}));
+  FERRY_TRY(ctx.target->run(activate_argv(v, snap)));
   return {};
+}
+
+std::vector<std::string> BtrfsDriver::describe_activate(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  return {exec::shown_command(*ctx.target, exec::script_named(activate_argv(v, snap), "replace the subvolume by a snapshot"),
+                              "the instance's subvolume: a writable snapshot of the received one")};
+}
+
+std::vector<std::string> BtrfsDriver::describe_cleanup(const TransferContext& ctx, const Volume& v, const std::string& keep) {
+  std::vector<std::string> lines;
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    std::string dir = ferry_dir(h == ctx.source ? v.source_path : v.target_path);
+    lines.push_back(exec::shown_command(*h, delete_argv(dir + "/<snapshot>"),
+                                        "each of this move's snapshots" + std::string(ctx.earlier_move_id.empty() ? "" : " (and the earlier move's)") +
+                                            (keep.empty() ? "" : " but " + keep)));
+    lines.push_back(exec::shown_command(*h, rmdir_argv({dir})));
+  }
+  return lines;
 }
 
 Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Volume& v, const std::string& keep) {
@@ -325,8 +374,8 @@ Status BtrfsDriver::remove_ferry_snapshots(const TransferContext& ctx, const Vol
     auto names = list_dir(*h, dir);
     if (!names) return Unexpected{names.error()};
     for (auto& n : *names)
-      if (removable_move_snapshot(ctx, n) && n != keep) FERRY_TRY(h->run({"btrfs", "subvolume", "delete", dir + "/" + n}));
-    if (!names->empty()) (void)h->run_raw({"rmdir", "--ignore-fail-on-non-empty", dir});  // ferry made it
+      if (removable_move_snapshot(ctx, n) && n != keep) FERRY_TRY(h->run(delete_argv(dir + "/" + n)));
+    if (!names->empty()) (void)h->run_raw(rmdir_argv({dir}));  // ferry made it
   }
   return {};
 }
@@ -369,11 +418,11 @@ Result<StorageDriver::Removal> BtrfsDriver::remove_received(const TransferContex
   }
   for (auto& d : out.left) d += " (not proven this move's)";
   for (auto& d : doomed) {
-    FERRY_TRY(ctx.target->run({"btrfs", "subvolume", "delete", d}));
+    FERRY_TRY(ctx.target->run(delete_argv(d)));
     out.removed.push_back(d);
   }
   // The directories ferry made for them, if now empty.
-  (void)ctx.target->run_raw({"rmdir", "--ignore-fail-on-non-empty", ferry_dir(v.target_path), manager_snapshot_dir(v.target_path)});
+  (void)ctx.target->run_raw(rmdir_argv({ferry_dir(v.target_path), manager_snapshot_dir(v.target_path)}));
   return out;
 }
 

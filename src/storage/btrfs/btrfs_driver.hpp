@@ -10,6 +10,8 @@ namespace ferry::storage::btrfs {
 class BtrfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "btrfs"; }
+  Tool tool() const override { return {"btrfs", "btrfs-progs"}; }
+  Result<uint64_t> used_bytes(const TransferContext& ctx, const Volume& volume) override { return estimate_bytes(ctx, volume, ""); }
   Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
                             bool on_target) override;
@@ -17,6 +19,10 @@ class BtrfsDriver final : public StorageDriver {
   Result<uint64_t> estimate_bytes(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Result<TransferStats> transfer(const TransferContext& ctx, const Volume& volume, const std::string& snap,
                                  bool allow_rollback) override;
+  std::vector<std::string> describe_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                             const std::string& snap) override;
+  std::vector<std::string> describe_activate(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
+  std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
   Status activate_on_target(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;

@@ -1,5 +1,6 @@
 #include "storage/zfs/zfs_driver.hpp"
 
+#include <cstdio>
 #include <future>
 #include <regex>
 #include <sstream>
@@ -94,9 +95,14 @@ std::vector<std::string> recv_argv(const std::string& ds, bool full, bool rollba
   return argv;
 }
 
+exec::StreamSpec throttled(const TransferContext& ctx, exec::StreamSpec spec) {
+  if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+  return spec;
+}
+
 Result<TransferStats> run_one(const TransferContext& ctx, exec::StreamSpec spec, const std::string& label,
                               uint64_t expected, exec::ArmedStream* armed = nullptr) {
-  if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
+  spec = throttled(ctx, std::move(spec));
   return run_transfer_stream(ctx, spec, label, expected, parse_send_progress,
                              "it resumes the stream from where it stopped", armed);
 }
@@ -111,18 +117,23 @@ const char* kReceiveOntoBase =
     "zfs rollback \"$1@$2\" || { echo \"ferry-recv-refused: cannot roll $1 back to @$2\" >&2; exit 3; }; "
     "echo ferry-recv-ready >&2; exec zfs recv -s -u \"$1\"";
 
+std::vector<std::string> canmount_argv(const Volume& v) { return {"zfs", "set", "canmount=noauto", v.target_path}; }
+std::vector<std::string> hold_argv(const std::string& snapshot) { return {"zfs", "hold", kHoldTag, snapshot}; }
+std::vector<std::string> release_argv(const std::string& snapshot) { return {"zfs", "release", kHoldTag, snapshot}; }
+std::vector<std::string> destroy_argv(const std::string& snapshot) { return {"zfs", "destroy", snapshot}; }
+
 Status hold(const exec::Host& host, const std::string& snapshot) {
-  auto done = host.run_raw({"zfs", "hold", kHoldTag, snapshot});
+  auto done = host.run_raw(hold_argv(snapshot));
   if (!done) return Unexpected{done.error()};
   if (!done->status.ok() && done->err.find("tag already exists") == std::string::npos)
-    return fail(exec::command_error(host, {"zfs", "hold", kHoldTag, snapshot}, *done));
+    return fail(exec::command_error(host, hold_argv(snapshot), *done));
   return {};
 }
 
 Status release_and_destroy(const exec::Host& host, const std::string& snapshot) {
-  auto rel = host.run_raw({"zfs", "release", kHoldTag, snapshot});
+  auto rel = host.run_raw(release_argv(snapshot));
   if (!rel) return Unexpected{rel.error()};
-  auto out = host.run({"zfs", "destroy", snapshot});
+  auto out = host.run(destroy_argv(snapshot));
   if (!out) return Unexpected{out.error()};
   return {};
 }
@@ -305,13 +316,62 @@ Result<uint64_t> ZfsDriver::estimate_bytes(const TransferContext& ctx, const Vol
   return total;
 }
 
+Result<uint64_t> ZfsDriver::used_bytes(const TransferContext& ctx, const Volume& v) {
+  auto out = get_property(*ctx.source, v.source_path, "referenced");
+  if (!out) return Unexpected{out.error()};
+  try { return std::stoull(*out); } catch (...) { return estimate_bytes(ctx, v, ""); }
+}
+
+namespace {
+std::string openzfs_version(const exec::Host& h) {
+  auto out = h.run({"zfs", "version"});
+  if (!out) return "";
+  auto line = out->substr(0, out->find('\n'));
+  return line.substr(line.find('-') + 1);
+}
+int major_minor(const std::string& v) {
+  int a = 0, b = 0;
+  std::sscanf(v.c_str(), "%d.%d", &a, &b);
+  return a * 1000 + b;
+}
+}  // namespace
+
+std::vector<StorageCheck> ZfsDriver::check_hosts(const TransferContext& ctx, const std::vector<Volume>& volumes) {
+  using Level = StorageCheck::Level;
+  std::string sv = openzfs_version(*ctx.source), tv = openzfs_version(*ctx.target);
+  if (sv.empty() || tv.empty())
+    return {{"zfs version", Level::fail, "cannot read `zfs version` on both hosts", "check that OpenZFS is installed"}};
+  std::vector<StorageCheck> out;
+  if (major_minor(tv) < major_minor(sv))
+    out.push_back({"zfs version", Level::warn, "the target's OpenZFS (" + tv + ") is older than the source's (" + sv + ")",
+                   "streams with -L -e -c need large_blocks and embedded_data on the target pool"});
+  else out.push_back({"zfs version", Level::pass, "OpenZFS " + sv + " -> " + tv, ""});
+  for (auto& v : volumes) {
+    if (v.target_path.empty()) continue;
+    std::string tpool = v.target_path.substr(0, v.target_path.find('/'));
+    auto feats = ctx.target->run({"zpool", "get", "-H", "-o", "property,value", "feature@large_blocks,feature@embedded_data", tpool});
+    if (!feats) out.push_back({"pool features", Level::fail, feats.error().what + (feats.error().detail.empty() ? "" : ": " + feats.error().detail), feats.error().hint});
+    else if (feats->find("disabled") != std::string::npos)
+      out.push_back({"pool features", Level::fail, "the target pool " + tpool + " lacks large_blocks or embedded_data (send flags -L -e)",
+                     "enable them: zpool set feature@large_blocks=enabled feature@embedded_data=enabled " + tpool});
+    else out.push_back({"pool features", Level::pass, "target pool " + tpool + " accepts -L -e -c streams", ""});
+    break;
+  }
+  return out;
+}
+
+std::vector<std::string> ZfsDriver::describe_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                                      const std::string& snap) {
+  return {exec::shown_command(*ctx.source, snapshot_argv(volumes, snap))};
+}
+
 std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v,
                                                       const std::string& snap) {
   std::vector<std::string> lines;
   auto src = list_snapshots(*ctx.source, v.source_path);
   auto tgt = list_snapshots(*ctx.target, v.target_path);
-  auto flags = send_flags(*ctx.source, v.source_path);
-  if (!src || !tgt || !flags || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  auto facts = source_facts(*ctx.source, v.source_path);
+  if (!src || !tgt || !facts || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
   // At plan time the target snapshot may not exist yet: describe the streams as they will run.
   auto source_list = **src;
   if (std::none_of(source_list.begin(), source_list.end(), [&](auto& s) { return s.name == snap; }))
@@ -320,11 +380,18 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   if (!plan) return {"(" + plan.error().what + ")"};
   for (auto& s : plan->sends) {
     exec::StreamSpec spec;
-    spec.send = send_argv(*flags, v.source_path, s, true);
-    spec.recv = recv_argv(v.target_path, !s.from, s.rollback && *tgt, {"-o", "<local properties of the source>"});
+    spec.send = send_argv(facts->flags, v.source_path, s, true);
+    spec.recv = recv_argv(v.target_path, !s.from, s.rollback && *tgt, facts->props);
     spec.target = ctx.target_from_source;
-    if (!ctx.bwlimit.empty()) spec.throttle = {"pv", "-q", "-L", ctx.bwlimit};
-    lines.push_back(exec::stream_command_line(spec));
+    spec = throttled(ctx, spec);
+    lines.push_back(exec::shown_stream(*ctx.source, ctx.in_outage ? exec::shown_under_deadline(spec) : spec,
+                                       s.rollback && *tgt ? "-F: only what the managers wrote since" : ""));
+  }
+  if (ctx.in_outage) return lines;
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    lines.push_back(exec::shown_command(*h, hold_argv(ds + "@" + snap)));
+    lines.push_back(exec::shown_command(*h, release_argv(ds + "@<snapshot>"), "this move's older snapshots"));
   }
   return lines;
 }
@@ -429,7 +496,7 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
     auto list = list_snapshots(*h, ds);
     if (!list) return Unexpected{list.error()};
     for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw({"zfs", "release", kHoldTag, ds + "@" + s.name});
+      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw(release_argv(ds + "@" + s.name));
   }
   return total;
 }
@@ -466,13 +533,18 @@ void ZfsDriver::arm_final_increment(const TransferContext& ctx, const Volume& v,
 std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, const std::vector<Volume>& volumes,
                                                    const std::string& snap) {
   if (ctx.source->is_local()) return {};  // as arm_snapshot and arm_final_increment decide
-  std::string source = "[" + ctx.source->name() + "] ";
-  std::vector<std::string> lines = {source + "armed: { read go; exec " + exec::shell_join(snapshot_argv(volumes, snap)) +
-                                    "; }  (\"go\" after the stop or freeze)"};
+  std::vector<std::string> lines = {exec::shown_armed(exec::shown_command(*ctx.source, snapshot_argv(volumes, snap),
+                                                                          "\"go\" after the stop or freeze"))};
   if (!ctx.bwlimit.empty()) return lines;
-  lines.push_back(source + "armed, per volume: { read go; exec zfs send -L -e -c -v -P -I @<last received> <dataset>@" + snap +
-              "; } | ssh -- " + ctx.target_from_source + " 'newest snapshot is @<last received> || exit; zfs rollback " +
-              "<dataset>@<last received>; zfs recv -s -u <dataset>'  (\"go\" after the final snapshot)");
+  for (auto& v : volumes) {
+    auto facts = source_facts(*ctx.source, v.source_path);
+    if (!facts) continue;
+    auto spec = final_increment_spec(facts->flags, v, "<last received>", snap);
+    spec.target = ctx.target_from_source;
+    spec.recv_deadline = ctx.armed_recv_deadline;
+    spec.recv = exec::script_named(spec.recv, "receive onto the base: refused unless it is the newest snapshot");
+    lines.push_back(exec::shown_armed(exec::shown_stream(*ctx.source, spec, "\"go\" after the final snapshot")));
+  }
   return lines;
 }
 
@@ -492,6 +564,24 @@ Result<TransferStats> ZfsDriver::final_increment(const TransferContext& ctx, con
   return run_one(ctx, spec, v.role + " @" + snap, 0);
 }
 
+std::vector<std::string> ZfsDriver::describe_activate(const TransferContext& ctx, const Volume& v, const std::string&) {
+  if (ctx.in_outage) return {"(nothing: the full receive set canmount=noauto, and increments carry no properties)"};
+  return {exec::shown_command(*ctx.target, canmount_argv(v), "only if canmount is not noauto")};
+}
+
+std::vector<std::string> ZfsDriver::describe_cleanup(const TransferContext& ctx, const Volume& v, const std::string& keep) {
+  std::vector<std::string> lines;
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    if (!keep.empty()) lines.push_back(exec::shown_command(*h, hold_argv(ds + "@" + keep), "the base of a move back"));
+    std::string which = "each of this move's snapshots" + std::string(ctx.earlier_move_id.empty() ? "" : " (and the earlier move's)") +
+                        (keep.empty() ? "" : " but " + keep);
+    lines.push_back(exec::shown_command(*h, release_argv(ds + "@<snapshot>"), which));
+    lines.push_back(exec::shown_command(*h, destroy_argv(ds + "@<snapshot>"), which));
+  }
+  return lines;
+}
+
 Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v, const std::string&) {
   // The received dataset must never be mounted by zfs itself: the manager mounts it. The full
   // receive set canmount=noauto and increments do not carry properties: checked outside the outage.
@@ -499,7 +589,7 @@ Status ZfsDriver::activate_on_target(const TransferContext& ctx, const Volume& v
   auto canmount = get_property(*ctx.target, v.target_path, "canmount");
   if (!canmount) return Unexpected{canmount.error()};
   if (*canmount != "noauto") {
-    auto out = ctx.target->run({"zfs", "set", "canmount=noauto", v.target_path});
+    auto out = ctx.target->run(canmount_argv(v));
     if (!out) return Unexpected{out.error()};
   }
   return {};
@@ -549,7 +639,7 @@ Result<StorageDriver::Removal> ZfsDriver::remove_received(const TransferContext&
   if (!strangers.empty()) return Removal{{}, {v.target_path + " (it has snapshots the source does not: " + strangers + ")"}};
   if (*token != "-") FERRY_TRY(ctx.target->run({"zfs", "recv", "-A", v.target_path}));
   for (auto& t : **tgt) {
-    if (is_move_snapshot(t.name, ctx.move_id)) (void)ctx.target->run_raw({"zfs", "release", kHoldTag, v.target_path + "@" + t.name});
+    if (is_move_snapshot(t.name, ctx.move_id)) (void)ctx.target->run_raw(release_argv(v.target_path + "@" + t.name));
     FERRY_TRY(ctx.target->run({"zfs", "destroy", v.target_path + "@" + t.name}));
   }
   // No -r: a child dataset ferry did not send makes this fail rather than go with it.

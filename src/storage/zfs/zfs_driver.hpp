@@ -13,6 +13,9 @@ namespace ferry::storage::zfs {
 class ZfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "zfs"; }
+  Tool tool() const override { return {"zfs", "zfsutils-linux"}; }
+  std::vector<StorageCheck> check_hosts(const TransferContext& ctx, const std::vector<Volume>& volumes) override;
+  Result<uint64_t> used_bytes(const TransferContext& ctx, const Volume& volume) override;
   Status snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   Result<bool> has_snapshot(const exec::Host& host, const Volume& volume, const std::string& snap,
                             bool on_target) override;
@@ -20,6 +23,10 @@ class ZfsDriver final : public StorageDriver {
   Result<uint64_t> estimate_bytes(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   Result<TransferStats> transfer(const TransferContext& ctx, const Volume& volume, const std::string& snap,
                                  bool allow_rollback) override;
+  std::vector<std::string> describe_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes,
+                                             const std::string& snap) override;
+  std::vector<std::string> describe_activate(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
+  std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
   void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
