@@ -207,49 +207,62 @@ void DnsMove::verify_state(DnsStepReport& report, DnsState& state) {
   }
 }
 
-DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
-  auto report = start("lower", o.dry_run);
-  std::optional<StateLock> lock;
-  if (!o.dry_run) {
+namespace {
+// Every step's way out with an error: the report says it.
+DnsStepReport failed(DnsStepReport& report, Error error) {
+  report.error = std::move(error);
+  return report;
+}
+}  // namespace
+
+Result<DnsMove::LockedState> DnsMove::lock_and_load(bool dry_run) const {
+  LockedState held;
+  if (!dry_run) {
     auto l = StateLock::acquire(state_file_);
-    if (!l) return report.error = l.error(), report;
-    lock.emplace(std::move(*l));
+    if (!l) return Unexpected{l.error()};
+    held.lock.emplace(std::move(*l));
   }
   auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
+  if (!loaded) return Unexpected{loaded.error()};
+  held.state = std::move(*loaded);
+  return held;
+}
+
+DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
+  auto report = start("lower", o.dry_run);
+  auto held = lock_and_load(o.dry_run);
+  if (!held) return failed(report, held.error());
+  auto& loaded = held->state;
   auto p = provider();
-  if (!p) return report.error = p.error(), report;
+  if (!p) return failed(report, p.error());
   report.provider_target = (*p)->target();
 
-  std::optional<DnsState> state = std::move(*loaded);
+  std::optional<DnsState> state = std::move(loaded);
   if (state && (state->stage == DnsStage::finished || state->stage == DnsStage::aborted)) state.reset();
   const auto names = plan_.absolute_names();
   if (state) {
     // A lowering (possibly unconfirmed) exists: continue it, for the same names only.
     if (state->stage == DnsStage::switched)
-      return report.error = stage_error("this move's DNS is already switched; there is nothing to lower",
-                                        "ferry dns status shows where it stands"),
-             report;
+      return failed(report, stage_error("this move's DNS is already switched; there is nothing to lower",
+                                        "ferry dns status shows where it stands"));
     if (!names.empty() && names != names_of(state->original)) {
       if (state->lowered_at)
-        return report.error = stage_error(
+        return failed(report, stage_error(
                    fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
-                   "run ferry dns abort first, then lower the new set of names"),
-               report;
+                   "run ferry dns abort first, then lower the new set of names"));
       state.reset();  // never applied: start over with the new names
     }
   }
   if (!state) {
     if (names.empty())
-      return report.error = make_error("no names to lower")
+      return failed(report, make_error("no names to lower")
                                 .with_hint("give --name NAME (repeatable), --record NAME[=ADDR,...] or [[dns.record]]")
-                                .with_code(ExitCode::usage),
-             report;
-    if (auto served = (*p)->check_zone(plan_.zone); !served) return report.error = served.error(), report;
+                                .with_code(ExitCode::usage));
+    if (auto served = (*p)->check_zone(plan_.zone); !served) return failed(report, served.error());
     auto current = (*p)->current_records(keys_for(names));
-    if (!current) return report.error = current.error(), report;
+    if (!current) return failed(report, current.error());
     auto lp = plan_lower(plan_.zone, names, *current, plan_.ttl);
-    if (!lp) return report.error = lp.error(), report;
+    if (!lp) return failed(report, lp.error());
     DnsState fresh;
     fresh.move = plan_.move;
     fresh.zone = plan_.zone;
@@ -290,7 +303,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     fresh.plan = plan_json;
     fresh.record(now_seconds(), "recorded the original records");
     // Recorded before the update: the original TTLs cannot be read back once lowered.
-    if (auto s = save(report, fresh, o.dry_run); !s) return report.error = s.error(), report;
+    if (auto s = save(report, fresh, o.dry_run); !s) return failed(report, s.error());
     state = std::move(fresh);
   }
   ChangeSet change{DnsAction::lower, plan_.zone, {}};
@@ -298,7 +311,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     const auto* orig = find_rrset(state->original, key_of(l));
     if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
   }
-  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (auto s = apply_change(report, change, o.dry_run); !s) return failed(report, s.error());
   if (o.dry_run) {
     report.state = state;
     return report;
@@ -361,30 +374,24 @@ Status DnsMove::check_switchable(double at) const {
 
 DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
   auto report = start("switch", o.dry_run);
-  std::optional<StateLock> lock;
-  if (!o.dry_run) {
-    auto l = StateLock::acquire(state_file_);
-    if (!l) return report.error = l.error(), report;
-    lock.emplace(std::move(*l));
-  }
-  auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
-  auto gate = switch_gate(*loaded, now_seconds());
+  auto held = lock_and_load(o.dry_run);
+  if (!held) return failed(report, held.error());
+  auto& loaded = held->state;
+  auto gate = switch_gate(loaded, now_seconds());
   if (gate.refusal && !(gate.only_too_early && o.force)) {
     if (gate.next_step_at) report.next_step_at = *gate.next_step_at;
-    return report.error = *gate.refusal, report;
+    return failed(report, *gate.refusal);
   }
   if (gate.refusal)
     report.warnings.push_back("switching before it is safe (--force): " + gate.too_early_why +
                               "; some clients keep the old address until their cached TTL runs out");
-  DnsState state = std::move(**loaded);
+  DnsState state = std::move(*loaded);
   auto sp = plan_switch(plan_.zone, state.lowered, plan_.names, state.move_ttl);
-  if (!sp) return report.error = sp.error(), report;
+  if (!sp) return failed(report, sp.error());
   if (state.stage == DnsStage::switched && sp->target != state.target)
-    return report.error = stage_error("this move's DNS is already switched, to other addresses",
-                                      "ferry dns status shows them; abort first to switch elsewhere"),
-           report;
-  if (auto s = apply_change(report, sp->change, o.dry_run); !s) return report.error = s.error(), report;
+    return failed(report, stage_error("this move's DNS is already switched, to other addresses",
+                                      "ferry dns status shows them; abort first to switch elsewhere"));
+  if (auto s = apply_change(report, sp->change, o.dry_run); !s) return failed(report, s.error());
   if (o.dry_run) {
     state.target = sp->target;
     state.stage = DnsStage::switched;
@@ -398,7 +405,7 @@ DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
     state.record(*state.switched_at, report.already_done ? "records already held the new addresses"
                                                           : "switched the records to the new addresses");
     if (!report.warnings.empty()) state.record(*state.switched_at, "switched with --force before the old TTL passed");
-    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+    if (auto s = save(report, state, false); !s) return failed(report, s.error());
   }
   verify_state(report, state);
   if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
@@ -409,16 +416,15 @@ DnsStepReport DnsMove::switch_records(const DnsStepOptions& o) {
 DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
   auto report = start("verify", o.dry_run);
   auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
+  if (!loaded) return failed(report, loaded.error());
   if (!*loaded)
-    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to verify", plan_.move),
-                                      "run ferry dns lower first"),
-           report;
+    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to verify", plan_.move),
+                                      "run ferry dns lower first"));
   DnsState state = std::move(**loaded);
   verify_state(report, state);
   if (!o.dry_run) {
     auto l = StateLock::acquire(state_file_);
-    if (!l) return report.error = l.error(), report;
+    if (!l) return failed(report, l.error());
     if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
   }
   report.state = state;
@@ -432,29 +438,22 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
 
 DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
   auto report = start("abort", o.dry_run);
-  std::optional<StateLock> lock;
-  if (!o.dry_run) {
-    auto l = StateLock::acquire(state_file_);
-    if (!l) return report.error = l.error(), report;
-    lock.emplace(std::move(*l));
-  }
-  auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
-  if (!*loaded)
-    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to abort", plan_.move),
-                                      ""),
-           report;
-  DnsState state = std::move(**loaded);
+  auto held = lock_and_load(o.dry_run);
+  if (!held) return failed(report, held.error());
+  auto& loaded = held->state;
+  if (!loaded)
+    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to abort", plan_.move),
+                                      ""));
+  DnsState state = std::move(*loaded);
   if (state.target_served || state.stage == DnsStage::finished)
-    return report.error = stage_error(
+    return failed(report, stage_error(
                "the target has served clients since the switch; abort would lose what they wrote there",
                "moving back is a move in the other direction (incremental, from the snapshot both hosts keep): "
-               "run ferry's move from the new host to the old one"),
-           report;
+               "run ferry's move from the new host to the old one"));
   const auto& from = state.stage == DnsStage::switched ? state.target : state.lowered;
   ChangeSet change = state.stage == DnsStage::aborted ? ChangeSet{DnsAction::restore, state.zone, {}}
                                                       : plan_restore(state.zone, from, state.original);
-  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (auto s = apply_change(report, change, o.dry_run); !s) return failed(report, s.error());
   if (o.dry_run) {
     state.stage = DnsStage::aborted;
     report.state = state;
@@ -464,7 +463,7 @@ DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
     state.stage = DnsStage::aborted;
     state.aborted_at = now_seconds();
     state.record(*state.aborted_at, "restored the original records");
-    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+    if (auto s = save(report, state, false); !s) return failed(report, s.error());
   }
   verify_state(report, state);
   return report;
@@ -472,25 +471,18 @@ DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
 
 DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
   auto report = start("finish", o.dry_run);
-  std::optional<StateLock> lock;
-  if (!o.dry_run) {
-    auto l = StateLock::acquire(state_file_);
-    if (!l) return report.error = l.error(), report;
-    lock.emplace(std::move(*l));
-  }
-  auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
-  if (!*loaded)
-    return report.error = stage_error(fmt::format("the DNS of move {} was never lowered; nothing to finish", plan_.move),
-                                      ""),
-           report;
-  DnsState state = std::move(**loaded);
+  auto held = lock_and_load(o.dry_run);
+  if (!held) return failed(report, held.error());
+  auto& loaded = held->state;
+  if (!loaded)
+    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to finish", plan_.move),
+                                      ""));
+  DnsState state = std::move(*loaded);
   if (state.stage == DnsStage::lowered)
-    return report.error = stage_error("the records were never switched; there is nothing to finish",
-                                      "switch them (ferry dns switch), or put the original TTL back with ferry dns abort"),
-           report;
+    return failed(report, stage_error("the records were never switched; there is nothing to finish",
+                                      "switch them (ferry dns switch), or put the original TTL back with ferry dns abort"));
   if (state.stage == DnsStage::aborted)
-    return report.error = stage_error("this move's DNS was aborted; the original records are back", ""), report;
+    return failed(report, stage_error("this move's DNS was aborted; the original records are back", ""));
   if (state.stage == DnsStage::switched) {
     const double now = now_seconds();
     auto allowed = finish_allowed_at(state);
@@ -510,7 +502,7 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
   }
   auto fp = plan_finish(state.zone, state.target, state.original);
   ChangeSet change = state.stage == DnsStage::finished ? ChangeSet{DnsAction::finish, state.zone, {}} : fp.change;
-  if (auto s = apply_change(report, change, o.dry_run); !s) return report.error = s.error(), report;
+  if (auto s = apply_change(report, change, o.dry_run); !s) return failed(report, s.error());
   if (o.dry_run) {
     state.stage = DnsStage::finished;
     state.final_records = fp.final_records;
@@ -523,7 +515,7 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
     state.finished_at = now_seconds();
     state.target_served = true;
     state.record(*state.finished_at, "restored the original TTLs on the new records");
-    if (auto s = save(report, state, false); !s) return report.error = s.error(), report;
+    if (auto s = save(report, state, false); !s) return failed(report, s.error());
   }
   verify_state(report, state);
   return report;
@@ -532,12 +524,11 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
 DnsStepReport DnsMove::status(bool ask_servers) {
   auto report = start("status", false);
   auto loaded = load_state(state_file_);
-  if (!loaded) return report.error = loaded.error(), report;
+  if (!loaded) return failed(report, loaded.error());
   if (!*loaded)
-    return report.error = make_error(fmt::format("no DNS state for move {} ({} does not exist)", plan_.move, state_file_))
+    return failed(report, make_error(fmt::format("no DNS state for move {} ({} does not exist)", plan_.move, state_file_))
                               .with_hint("ferry dns lower starts the DNS part of a move")
-                              .with_code(ExitCode::preflight),
-           report;
+                              .with_code(ExitCode::preflight));
   DnsState state = std::move(**loaded);
   report.state = state;
   if (state.stage == DnsStage::lowered) {

@@ -78,6 +78,13 @@ class DnsMove {
 
  private:
   DnsStepReport start(const std::string& action, bool dry_run) const;
+  // The state file under its lock (none for a dry run), and what it holds: every step that may
+  // change the state starts here.
+  struct LockedState {
+    std::optional<StateLock> lock;
+    std::optional<DnsState> state;
+  };
+  Result<LockedState> lock_and_load(bool dry_run) const;
   // Why the names cannot be switched at `now` (no refusal: they can). only_too_early: the old
   // TTL has not passed yet, which --force may override.
   struct SwitchGate {

@@ -11,7 +11,7 @@
 # held on both sides; the source is stopped with autostart off and stays stopped when its daemon
 # restarts. Then the move back, beta -> alpha onto alpha's stopped copy: only the change is
 # sent, the outage is the first's, nothing is lost, the markers and the kept snapshot are the
-# move back's.
+# move back's; every state-changing command of the move back (-v) is in its `ferry plan`.
 . "$(dirname "$0")/zfs_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 
@@ -94,10 +94,19 @@ for manager in ${ZFS_MOVE_MANAGERS:-lxd}; do
   sleep 5
   written=$(load_bytes beta $manager $name)
   t0=$EPOCHREALTIME
-  if ferry move $name --from beta --to alpha --max-downtime 120 --json >"$WORK/back.json" 2>"$WORK/back.err"; then
+  # The dry run is the list of what runs (as ns_dry_run shows on btrfs): here zfs's streams, holds,
+  # the armed snapshot and final increments, a move back's rollback onto the common snapshot.
+  ferry plan $name --from beta --to alpha --max-downtime 120 --json >"$WORK/back-plan.json" 2>"$WORK/back-plan.err" ||
+    { cat "$WORK/back-plan.err"; fail "$manager: ferry plan of the move back failed"; }
+  if ferry move $name --from beta --to alpha --max-downtime 120 --json -v >"$WORK/back.json" 2>"$WORK/back.err"; then
     ok "$manager: the move back exited 0"
   else
     cat "$WORK/back.err"; fail "$manager: the move back failed"
+  fi
+  if checked=$(python3 "$(dirname "$0")/dry_run_match.py" "$WORK/back-plan.json" "$WORK/back.err" ${FERRY_TEST_ARTIFACTS:-}); then
+    ok "$manager: each of the $checked state-changing commands of the move back is in its dry run"
+  else
+    fail "$manager: commands the move back's dry run did not show:"; printf '%s\n' "$checked" | sed 's/^/#   /'
   fi
   point_client "http://$ALPHA:$port"
   written=$(load_bytes alpha $manager $name)
