@@ -228,6 +228,51 @@ Result<DnsMove::LockedState> DnsMove::lock_and_load(bool dry_run) const {
   return held;
 }
 
+namespace {
+// What a lowering records before it changes anything: the original records (their TTLs cannot
+// be read back once lowered) and what later steps need to reach the same servers (no secret).
+DnsState state_before_lowering(const DnsPlan& plan, const std::vector<RecordSet>& original, const std::vector<RecordSet>& lowered) {
+  DnsState fresh;
+  fresh.move = plan.move;
+  fresh.zone = plan.zone;
+  fresh.provider = to_string(plan.provider);
+  fresh.move_ttl = plan.ttl;
+  fresh.stage = DnsStage::lowered;
+  fresh.original = original;
+  fresh.lowered = lowered;
+  DnsPlanInput recorded;
+  recorded.move = plan.move;
+  recorded.provider = to_string(plan.provider);
+  recorded.zone = plan.zone;
+  recorded.ttl = plan.ttl;
+  if (!plan.servers.empty()) {
+    std::vector<std::string> servers;
+    for (const auto& s : plan.servers) servers.push_back(s.to_string());
+    recorded.servers = servers;
+  }
+  if (plan.primary) recorded.primary = plan.primary->to_string();
+  if (!plan.key_file.empty()) recorded.key_file = plan.key_file;
+  if (!plan.api_url.empty()) recorded.api_url = plan.api_url;
+  if (!plan.api_key_file.empty()) recorded.api_key_file = plan.api_key_file;
+  recorded.server_id = plan.server_id;
+  if (plan.insecure_api) recorded.insecure_api = true;  // the later steps go on saying so
+  if (!plan.command.empty()) recorded.command = plan.command;
+  recorded.timeout = plan.timeout;
+  recorded.verify_timeout = plan.verify_timeout;
+  std::vector<RecordSpec> specs;
+  for (const auto& n : plan.names) {
+    RecordSpec spec{n.name, n.new_a};
+    spec.new_addresses.insert(spec.new_addresses.end(), n.new_aaaa.begin(), n.new_aaaa.end());
+    specs.push_back(spec);
+  }
+  recorded.records = specs;
+  nlohmann::json plan_json;
+  to_json(plan_json, recorded);
+  fresh.plan = plan_json;
+  return fresh;
+}
+}  // namespace
+
 DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
   auto report = start("lower", o.dry_run);
   auto held = lock_and_load(o.dry_run);
@@ -263,44 +308,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     if (!current) return failed(report, current.error());
     auto lp = plan_lower(plan_.zone, names, *current, plan_.ttl);
     if (!lp) return failed(report, lp.error());
-    DnsState fresh;
-    fresh.move = plan_.move;
-    fresh.zone = plan_.zone;
-    fresh.provider = to_string(plan_.provider);
-    fresh.move_ttl = plan_.ttl;
-    fresh.stage = DnsStage::lowered;
-    fresh.original = lp->original;
-    fresh.lowered = lp->lowered;
-    DnsPlanInput recorded;
-    // What later steps need to reach the same servers; no secret is in the plan.
-    recorded.move = plan_.move;
-    recorded.provider = to_string(plan_.provider);
-    recorded.zone = plan_.zone;
-    recorded.ttl = plan_.ttl;
-    if (!plan_.servers.empty()) {
-      std::vector<std::string> servers;
-      for (const auto& s : plan_.servers) servers.push_back(s.to_string());
-      recorded.servers = servers;
-    }
-    if (plan_.primary) recorded.primary = plan_.primary->to_string();
-    if (!plan_.key_file.empty()) recorded.key_file = plan_.key_file;
-    if (!plan_.api_url.empty()) recorded.api_url = plan_.api_url;
-    if (!plan_.api_key_file.empty()) recorded.api_key_file = plan_.api_key_file;
-    recorded.server_id = plan_.server_id;
-    if (plan_.insecure_api) recorded.insecure_api = true;  // the later steps go on saying so
-    if (!plan_.command.empty()) recorded.command = plan_.command;
-    recorded.timeout = plan_.timeout;
-    recorded.verify_timeout = plan_.verify_timeout;
-    std::vector<RecordSpec> specs;
-    for (const auto& n : plan_.names) {
-      RecordSpec spec{n.name, n.new_a};
-      spec.new_addresses.insert(spec.new_addresses.end(), n.new_aaaa.begin(), n.new_aaaa.end());
-      specs.push_back(spec);
-    }
-    recorded.records = specs;
-    nlohmann::json plan_json;
-    to_json(plan_json, recorded);
-    fresh.plan = plan_json;
+    DnsState fresh = state_before_lowering(plan_, lp->original, lp->lowered);
     fresh.record(now_seconds(), "recorded the original records");
     // Recorded before the update: the original TTLs cannot be read back once lowered.
     if (auto s = save(report, fresh, o.dry_run); !s) return failed(report, s.error());
