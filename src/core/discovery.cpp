@@ -51,10 +51,9 @@ Result<instance::ManagerKind> find_manager(const MoveContext& ctx) {
   std::vector<instance::ManagerKind> found;
   for (auto kind : {instance::ManagerKind::lxd, instance::ManagerKind::incus}) {
     instance::InstanceManager m(ctx.source, kind, ctx.request.project);
-    auto probe = ctx.source.probe({m.client(), "query", "/1.0/instances/" + ctx.request.instance +
-                                                            (ctx.request.project == "default" ? "" : "?project=" + ctx.request.project)});
-    if (!probe) return Unexpected{probe.error()};
-    if (*probe) found.push_back(kind);
+    auto has = m.has_instance(ctx.request.instance);
+    if (!has) return Unexpected{has.error()};
+    if (*has) found.push_back(kind);
   }
   if (found.empty())
     return fail(preflight_error("instance '" + ctx.request.instance + "' does not exist on " + ctx.source.name(),

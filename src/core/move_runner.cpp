@@ -9,7 +9,7 @@
 #include <thread>
 #include <ctime>
 #include <random>
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "core/dead_man.hpp"
 #include "core/journal.hpp"
@@ -539,9 +539,7 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
     opt.imported = s.state.prepared;
     if (!opt.continuing) forget_finished_move(s);
     auto findings = run_preflight(s.ctx, opt);
-    json f = json::array();
-    for (auto& x : findings) f.push_back(x.to_json());
-    report["preflight"] = f;
+    report["preflight"] = findings_json(findings);
     report["preflight_ok"] = all_passed(findings);
     text += "preflight:\n" + format_findings(findings) + "\n";
     if (!all_passed(findings)) code = ExitCode::preflight;
@@ -655,9 +653,7 @@ CommandOutcome abort_move(Session& s) {
       }
   }
   if (!left.empty()) {
-    std::string list;
-    for (auto& l : left) list += (list.empty() ? "" : "; ") + l;
-    done += "; left on " + s.ctx.target.name() + ": " + list;
+    done += "; left on " + s.ctx.target.name() + ": " + fmt::format("{}", fmt::join(left, "; "));
   }
   (void)journal.append("aborted", "", {{"actions", done}});
   return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
@@ -690,6 +686,104 @@ CommandOutcome finish_move(Session& s) {
 
 std::string journal_dir(const std::string& state_dir, const MoveRequest& request) {
   return state_dir + "/moves/" + sanitize(request.project + "_" + request.instance + "@" + request.source);
+}
+
+// The journal says the source was stopped for the outage, yet it runs again (a rollback the
+// journal could not record, or someone started it by hand): carrying on would start a second copy.
+std::optional<CommandOutcome> refuse_if_source_runs_again(Session& s, const MoveRequest& request) {
+  if (s.journal->is_done("cutover.stop-source") && !s.state.switched &&
+      !s.state.rollback_pending && read_facts(*s.journal).source_was_running.value_or(false) &&
+      s.ctx.discovery.instance.status == "Running") {
+    (void)s.journal->append("reset", "cutover.");
+    (void)s.journal->append("fact", "", {{"stop_requested_ms", nullptr}, {"target_start_requested_ms", nullptr}});
+    (void)s.journal->append("rolled_back", "", {{"reason", "the source was found running again in the outage"}});
+    return failure(make_error("'" + request.instance + "' runs on " + s.ctx.source.name() +
+                              " although the journal says its outage began")
+                       .with_hint("ferry takes the outage as undone and did not touch either host; run the same command "
+                                  "again to cut over afresh")
+                       .with_code(ExitCode::rolled_back));
+  }
+  return std::nullopt;
+}
+
+// The name a command's plan is journaled under.
+std::string command_name(MoveCommand command) {
+  switch (command) {
+    case MoveCommand::plan:
+    case MoveCommand::move: return "move";
+    case MoveCommand::prepare: return "prepare";
+    case MoveCommand::sync: return "sync";
+    case MoveCommand::cutover: return "cutover";
+    case MoveCommand::trial: return "try";
+    case MoveCommand::cleanup: return "cleanup";
+    default: return "";
+  }
+}
+
+// The steps `command` runs (the journal's open plan may still replace them); a command the
+// move's state does not allow yet is refused.
+Result<std::vector<Step>> steps_for(Session& s, MoveCommand command, const PlanInput& in, bool continuing, bool dry_run) {
+  auto not_prepared = [](const std::string& what) {
+    return fail(make_error(what).with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
+  };
+  switch (command) {
+    case MoveCommand::plan:
+    case MoveCommand::move: return move_plan(in);
+    case MoveCommand::prepare: return prepare_steps(in);
+    case MoveCommand::sync:
+      if (!in.prepared) return not_prepared("nothing to sync yet");
+      return sync_steps(in, in.first_round, in.next_sequence);
+    case MoveCommand::cutover: {
+      if (!in.prepared) return not_prepared("the target has no copy yet");
+      auto steps = cutover_steps(in, in.next_sequence);
+      auto clean = cleanup_steps(snapshot_name(in.move_id, in.next_sequence));
+      steps.insert(steps.end(), clean.begin(), clean.end());
+      return steps;
+    }
+    case MoveCommand::trial:
+      if (!in.prepared) return not_prepared("the target has no copy yet");
+      if (s.state.switched) return fail(make_error("the target already serves").with_code(ExitCode::usage));
+      if (!dry_run && s.journal->is_done("try.boot")) (void)s.journal->append("reset", "try.");
+      return trial_steps();
+    case MoveCommand::cleanup:
+      if (continuing && !s.state.finished)
+        return fail(make_error("a move is under way").with_hint("finish or abort it first").with_code(ExitCode::usage));
+      return cleanup_steps("");
+    default: return std::vector<Step>{};
+  }
+}
+
+// Before this run's first step: a new move's preflight (a refused move leaves no trace), the
+// move started, its plan journaled with the request it follows. nullopt: go on.
+std::optional<CommandOutcome> begin_run(Session& s, const MoveRequest& request, MoveCommand command, std::vector<Step>& steps,
+                                        const std::string& name, bool continuing, bool request_changed, bool json_output) {
+  json preflight_done;
+  if (!continuing) {
+    forget_finished_move(s);
+    auto findings = run_preflight(s.ctx, PreflightOptions{});
+    if (!json_output) s.ctx.say("preflight:\n" + format_findings(findings));
+    if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", findings_json(findings)}});
+    preflight_done = {{"findings", findings_json(findings)}};
+  }
+  if (auto st = start_new_move_if_needed(s, request); !st) return failure(st.error());
+  if (!continuing) {
+    PlanInput in = plan_input(s);
+    in.prepared = false;
+    steps = command == MoveCommand::prepare ? prepare_steps(in) : move_plan(in);
+  }
+  if (!(s.state.open_plan && s.state.open_command == name) || request_changed) {  // journaled with the request it follows
+    json js = json::array();
+    for (auto& st : steps) js.push_back(st.to_json());
+    if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}, {"request", s.ctx.request.to_json()}}); !w)
+      return failure(w.error());
+  }
+  if (!preflight_done.is_null()) {
+    maybe_kill("preflight", "before");
+    if (auto w = s.journal->append("begin", "preflight", steps.front().to_json()); !w) return failure(w.error());
+    if (auto w = s.journal->append("done", "preflight", preflight_done); !w) return failure(w.error());
+    maybe_kill("preflight", "after");
+  }
+  return std::nullopt;
 }
 
 CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings) {
@@ -743,20 +837,8 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     if (auto ready = check_dns_switchable(effective, settings.state_dir); !ready) return failure(ready.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
-  // The journal says the source was stopped for the outage, yet it runs again (a rollback the
-  // journal could not record, or someone started it by hand): carrying on would start a second copy.
-  if (continues_plan && mutating && s.journal->is_done("cutover.stop-source") && !s.state.switched &&
-      !s.state.rollback_pending && read_facts(*s.journal).source_was_running.value_or(false) &&
-      s.ctx.discovery.instance.status == "Running") {
-    (void)s.journal->append("reset", "cutover.");
-    (void)s.journal->append("fact", "", {{"stop_requested_ms", nullptr}, {"target_start_requested_ms", nullptr}});
-    (void)s.journal->append("rolled_back", "", {{"reason", "the source was found running again in the outage"}});
-    return failure(make_error("'" + request.instance + "' runs on " + s.ctx.source.name() +
-                              " although the journal says its outage began")
-                       .with_hint("ferry takes the outage as undone and did not touch either host; run the same command "
-                                  "again to cut over afresh")
-                       .with_code(ExitCode::rolled_back));
-  }
+  if (continues_plan && mutating)
+    if (auto refused = refuse_if_source_runs_again(s, request)) return *refused;
   if (s.state.rollback_pending && mutating) {
     s.ctx.say("a rollback of this move did not finish" +
               (s.state.rollback_error.empty() ? std::string(" (ferry was stopped in it)") : " (" + s.state.rollback_error + ")") +
@@ -775,48 +857,12 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     report["already_done"] = true;
     return {ExitCode::ok, report, "ferry: '" + request.instance + "' was already moved to " + request.target + " by move " + s.state.move_id};
   }
-  std::vector<Step> steps;
-  std::string name;
   PlanInput in = plan_input(s);
   if (!continuing) { in.prepared = false; in.next_sequence = 1; in.first_round = 1; }
-  switch (command) {
-    case MoveCommand::plan:
-    case MoveCommand::move:
-      name = "move";
-      steps = move_plan(in);
-      break;
-    case MoveCommand::prepare:
-      name = "prepare";
-      steps = prepare_steps(in);
-      break;
-    case MoveCommand::sync:
-      name = "sync";
-      if (!in.prepared) return failure(make_error("nothing to sync yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
-      steps = sync_steps(in, in.first_round, in.next_sequence);
-      break;
-    case MoveCommand::cutover: {
-      name = "cutover";
-      if (!in.prepared) return failure(make_error("the target has no copy yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
-      steps = cutover_steps(in, in.next_sequence);
-      auto clean = cleanup_steps(snapshot_name(in.move_id, in.next_sequence));
-      steps.insert(steps.end(), clean.begin(), clean.end());
-      break;
-    }
-    case MoveCommand::trial:
-      name = "try";
-      if (!in.prepared) return failure(make_error("the target has no copy yet").with_hint("run `ferry prepare` first").with_code(ExitCode::usage));
-      if (s.state.switched) return failure(make_error("the target already serves").with_code(ExitCode::usage));
-      steps = trial_steps();
-      if (!settings.dry_run && s.journal->is_done("try.boot")) (void)s.journal->append("reset", "try.");
-      break;
-    case MoveCommand::cleanup:
-      name = "cleanup";
-      if (continuing && !s.state.finished)
-        return failure(make_error("a move is under way").with_hint("finish or abort it first").with_code(ExitCode::usage));
-      steps = cleanup_steps("");
-      break;
-    default: break;
-  }
+  std::string name = command_name(command);
+  auto planned = steps_for(s, command, in, continuing, settings.dry_run);
+  if (!planned) return failure(planned.error());
+  std::vector<Step> steps = std::move(*planned);
   // A rerun of the same command continues the plan it journaled.
   // (Options changed before the outage: a new plan for them, e.g. crash mode's end of the source.)
   if (continuing && s.state.open_plan && s.state.open_command == name && command != MoveCommand::plan && !request_changed)
@@ -828,35 +874,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     if (!s.state.started) return failure(make_error("no move of '" + request.instance + "' is recorded").with_code(ExitCode::usage));
     return execute(s, steps, name);
   }
-  // A new move is checked before anything is written: a refused move leaves no trace.
-  json preflight_done;
-  if (!continuing) {
-    forget_finished_move(s);
-    auto findings = run_preflight(s.ctx, PreflightOptions{});
-    if (!settings.json) s.ctx.say("preflight:\n" + format_findings(findings));
-    json f = json::array();
-    for (auto& x : findings) f.push_back(x.to_json());
-    if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", f}});
-    preflight_done = {{"findings", f}};
-  }
-  if (auto st = start_new_move_if_needed(s, request); !st) return failure(st.error());
-  if (!continuing) {
-    in = plan_input(s);
-    in.prepared = false;
-    steps = command == MoveCommand::prepare ? prepare_steps(in) : move_plan(in);
-  }
-  if (!(s.state.open_plan && s.state.open_command == name) || request_changed) {  // journaled with the request it follows
-    json js = json::array();
-    for (auto& st : steps) js.push_back(st.to_json());
-    if (auto w = s.journal->append("plan", "", {{"command", name}, {"steps", js}, {"request", s.ctx.request.to_json()}}); !w)
-      return failure(w.error());
-  }
-  if (!preflight_done.is_null()) {
-    maybe_kill("preflight", "before");
-    if (auto w = s.journal->append("begin", "preflight", steps.front().to_json()); !w) return failure(w.error());
-    if (auto w = s.journal->append("done", "preflight", preflight_done); !w) return failure(w.error());
-    maybe_kill("preflight", "after");
-  }
+  if (auto refused = begin_run(s, request, command, steps, name, continuing, request_changed, settings.json)) return *refused;
   return execute(s, steps, name);
 }
 

@@ -127,9 +127,7 @@ StatusView move_status(const StatusFacts& f) {
     }
     if (!f.pending_steps.empty()) {
       report["pending_steps"] = f.pending_steps;
-      std::string list;
-      for (auto& p : f.pending_steps) list += (list.empty() ? "" : " ") + p;
-      rows.push_back({"pending (" + st.open_command + ")", list});
+      rows.push_back({"pending (" + st.open_command + ")", fmt::format("{}", fmt::join(f.pending_steps, " "))});
     }
     rows.push_back({"sync rounds", fmt::format("{}; last common snapshot {}", st.rounds_done, st.last_snapshot.empty() ? "-" : st.last_snapshot)});
     if (f.summary.contains("prediction")) {

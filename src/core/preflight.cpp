@@ -1,17 +1,24 @@
 #include "core/preflight.hpp"
 
-#include "core/outage_steps.hpp"
-
 #include <algorithm>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "core/nic_conflicts.hpp"
+#include "core/outage_steps.hpp"
 #include "core/return_target.hpp"
 #include "exec/stream.hpp"
 #include "forward/port_forward.hpp"
 #include "util/units.hpp"
 
 namespace ferry::core {
+
+nlohmann::json findings_json(const std::vector<Finding>& findings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& f : findings) out.push_back(f.to_json());
+  return out;
+}
 
 nlohmann::json Finding::to_json() const {
   nlohmann::json j = {{"check", check}, {"ok", ok}, {"message", message}};
@@ -237,8 +244,7 @@ void check_unknown_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks
     if (!ours) foreign.push_back(u.type + " '" + u.name + "' in pool '" + u.pool + "'");
   }
   if (foreign.empty()) return c.pass("recover scan", "no unknown volumes wait in the target's pools");
-  std::string list;
-  for (auto& f : foreign) list += (list.empty() ? "" : ", ") + f;
+  std::string list = fmt::format("{}", fmt::join(foreign, ", "));
   c.fail("recover scan", "the target's pools hold volumes its manager does not know: " + list,
          "the manager's recover would import them along with this instance; import or remove them first (`" +
              ctx.target_manager->client() + " recover` on the target)");

@@ -30,5 +30,7 @@ bool all_passed(const std::vector<Finding>& findings);
 // The first failure as an Error (exit code: preflight).
 Error preflight_failure(const std::vector<Finding>& findings);
 std::string format_findings(const std::vector<Finding>& findings);
+// The findings as the journal, the plan and --json hold them: one object each.
+nlohmann::json findings_json(const std::vector<Finding>& findings);
 
 }  // namespace ferry::core

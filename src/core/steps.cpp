@@ -4,6 +4,8 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "core/dead_man.hpp"
 #include "core/move_facts.hpp"
 #include "core/move_state.hpp"
@@ -34,9 +36,7 @@ Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
   auto findings = run_preflight(ctx, opt);
   if (!ctx.json) ctx.say("preflight:\n" + format_findings(findings));
   if (!all_passed(findings)) return fail(preflight_failure(findings));
-  json out = json::array();
-  for (auto& f : findings) out.push_back(f.to_json());
-  return json{{"findings", out}};
+  return json{{"findings", findings_json(findings)}};
 }
 
 Result<json> do_snapshot(MoveContext& ctx, const Step& step) {
@@ -107,15 +107,13 @@ Result<json> do_import(MoveContext& ctx, Journal& journal) {
       expected.insert(v.pool + "/" + (v.role == "instance" ? "container/" + instance_name(ctx) : "custom/" + v.custom_name()));
     for (auto& u : scan->unknown) found.insert(u.pool + "/" + u.type + "/" + u.name);
     if (found != expected) {
-      std::string list;
-      for (auto& f : found) list += (list.empty() ? "" : ", ") + f;
+      std::string list = fmt::format("{}", fmt::join(found, ", "));
       Error e = make_error("the target's recover scan does not find exactly the volumes ferry sent", "found: " + (list.empty() ? "none" : list));
       e.hint = "ferry imports only its own volumes; remove or import the others on " + ctx.target.name() + " first";
       return fail(e.on(ctx.target.name()));
     }
     if (!scan->dependency_errors.empty()) {
-      std::string list;
-      for (auto& d : scan->dependency_errors) list += (list.empty() ? "" : "; ") + d;
+      std::string list = fmt::format("{}", fmt::join(scan->dependency_errors, "; "));
       return fail(make_error("the target lacks what the instance depends on", list)
                       .on(ctx.target.name())
                       .with_hint("create the missing profiles/networks/projects on the target, then run ferry again"));

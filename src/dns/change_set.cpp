@@ -34,9 +34,7 @@ nlohmann::json rrset_json(const std::optional<RecordSet>& r) {
 
 std::string short_text(const std::optional<RecordSet>& r) {
   if (!r || r->addresses.empty()) return "nothing";
-  std::string list;
-  for (const auto& a : r->addresses) list += (list.empty() ? "" : " ") + a;
-  return fmt::format("{} (TTL {})", list, r->ttl);
+  return fmt::format("{} (TTL {})", fmt::join(r->addresses, " "), r->ttl);
 }
 
 std::optional<RecordSet> lookup(const std::vector<RecordSet>& sets, const RRsetKey& key) {

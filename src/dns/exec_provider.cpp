@@ -25,9 +25,7 @@ ExecProvider::ExecProvider(std::vector<std::string> argv, std::string move, Serv
       query_(std::move(query)) {}
 
 std::string ExecProvider::target() const {
-  std::string text;
-  for (const auto& a : argv_) text += (text.empty() ? "" : " ") + a;
-  return text;
+  return fmt::format("{}", fmt::join(argv_, " "));
 }
 
 Result<std::vector<RecordSet>> ExecProvider::current_records(const std::vector<RRsetKey>& keys) {

@@ -22,8 +22,7 @@ std::optional<RecordType> parse_record_type(const std::string& text) {
 }
 
 std::string RecordSet::describe() const {
-  std::string list;
-  for (const auto& a : addresses) list += (list.empty() ? "" : " ") + a;
+  std::string list = fmt::format("{}", fmt::join(addresses, " "));
   if (addresses.empty()) return fmt::format("{} {} (none)", name, to_string(type));
   return fmt::format("{} {} {} (TTL {})", name, to_string(type), list, ttl);
 }

@@ -28,8 +28,7 @@ std::vector<std::string> VerificationReport::failing_servers() const {
 }
 
 Error VerificationReport::to_error(const std::string& what_was_verified) const {
-  std::string names;
-  for (const auto& n : failing_servers()) names += (names.empty() ? "" : ", ") + n;
+  std::string names = fmt::format("{}", fmt::join(failing_servers(), ", "));
   Error e = make_error(fmt::format("{} is not visible on every authoritative server after {:.0f} s: {} lagging",
                                    what_was_verified, elapsed_seconds, names));
   for (const auto& s : servers)

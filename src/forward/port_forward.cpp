@@ -1,6 +1,6 @@
 #include "forward/port_forward.hpp"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 namespace ferry::forward {
 
@@ -25,8 +25,7 @@ std::string table_name(const std::string& project, const std::string& instance) 
 std::string ruleset(const Forwarding& f) {
   bool v6 = is_ipv6(f.to_address);
   std::string fam = family(v6), addr = v6 ? "ip6" : "ip";
-  std::string ports;
-  for (int p : f.ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+  std::string ports = fmt::format("{}", fmt::join(f.ports, ", "));
   // Declaring the table first makes the delete valid whether or not it exists: one atomic script.
   std::string s = fmt::format("table {0} {1} {{}}\ndelete table {0} {1}\ntable {0} {1} {{\n", fam, f.table);
   s += "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n";

@@ -95,6 +95,12 @@ Result<bool> InstanceManager::available() const {
   return done->status.ok();
 }
 
+Result<bool> InstanceManager::has_instance(const std::string& name) const {
+  auto probe = host_.probe(query_argv(instance_path(name)));
+  if (!probe) return Unexpected{probe.error()};
+  return probe->has_value();
+}
+
 Result<std::optional<InstanceInfo>> InstanceManager::instance(const std::string& name) const {
   auto j = query_optional(with_project("/1.0/instances/" + name));
   if (!j) return Unexpected{j.error()};

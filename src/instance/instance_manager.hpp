@@ -30,6 +30,9 @@ class InstanceManager {
   // Whether the manager answers on this host at all.
   Result<bool> available() const;
   Result<std::optional<InstanceInfo>> instance(const std::string& name) const;
+  // Whether this manager on the host has the instance; a manager that is not installed or does
+  // not answer has none (an ssh failure is an error).
+  Result<bool> has_instance(const std::string& name) const;
   Result<PoolInfo> pool(const std::string& name) const;
   Result<std::optional<PoolInfo>> find_pool(const std::string& name) const;
   Result<bool> has_profile(const std::string& name) const;

@@ -11,10 +11,10 @@ import re
 import shlex
 import sys
 
-# What changes a host: the verbs of the commands ferry runs (read-only queries aside), matched
-# in the command's words (a script's text included).
+# What changes a host: the verbs of the commands ferry runs (read-only queries, and `zfs send -n`
+# estimates, aside), matched in the command's words (a script's text included).
 STATE_CHANGING = re.compile(
-    r"\b(zfs (snapshot|send|recv|receive|destroy|rollback|set|hold|release|rename|inherit)"
+    r"\b(zfs (snapshot|send(?! -n)|recv|receive|destroy|rollback|set|hold|release|rename|inherit)"
     r"|btrfs (send|receive|subvolume (snapshot|delete))"
     r"|(lxc|incus) (start|stop|pause|delete|snapshot|exec|config (set|unset)|storage volume delete)"
     r"|query (--wait )?-X (PUT|POST|PATCH|DELETE)|-X (PUT|POST|PATCH|DELETE)"

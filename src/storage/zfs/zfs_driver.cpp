@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "exec/interrupt.hpp"
+#include "exec/remote_guard.hpp"
 #include "exec/shell_quote.hpp"
 #include "exec/stream.hpp"
 #include "storage/zfs/zfs_send_plan.hpp"
@@ -381,11 +382,13 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   for (auto& s : plan->sends) {
     exec::StreamSpec spec;
     spec.send = send_argv(facts->flags, v.source_path, s, true);
-    spec.recv = recv_argv(v.target_path, !s.from, s.rollback && *tgt, facts->props);
+    // -F only if the target changed since the common snapshot (the managers' own bookkeeping,
+    // or what ferry may discard): the hosts say so when the stream runs.
+    spec.recv = recv_argv(v.target_path, !s.from, false, facts->props);
+    if (s.rollback && *tgt) spec.recv.insert(spec.recv.begin() + 4, "<-F, if the target changed since>");
     spec.target = ctx.target_from_source;
     spec = throttled(ctx, spec);
-    lines.push_back(exec::shown_stream(*ctx.source, ctx.in_outage ? exec::shown_under_deadline(spec) : spec,
-                                       s.rollback && *tgt ? "-F: only what the managers wrote since" : ""));
+    lines.push_back(exec::shown_stream(*ctx.source, ctx.in_outage ? exec::shown_under_deadline(spec) : spec));
   }
   if (ctx.in_outage) return lines;
   for (const exec::Host* h : {ctx.source, ctx.target}) {
@@ -541,8 +544,9 @@ std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, c
     if (!facts) continue;
     auto spec = final_increment_spec(facts->flags, v, "<last received>", snap);
     spec.target = ctx.target_from_source;
-    spec.recv_deadline = ctx.armed_recv_deadline;
     spec.recv = exec::script_named(spec.recv, "receive onto the base: refused unless it is the newest snapshot");
+    if (ctx.armed_recv_deadline.count() > 0)  // guarded as it will run, the guard's script named
+      spec.recv = exec::script_named(exec::guarded(spec.recv, {ctx.armed_recv_deadline, /*end_on_hangup=*/false}), "guard");
     lines.push_back(exec::shown_armed(exec::shown_stream(*ctx.source, spec, "\"go\" after the final snapshot")));
   }
   return lines;
