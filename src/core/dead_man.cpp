@@ -13,8 +13,8 @@ std::vector<std::string> arm_args(const MoveContext& ctx, int seconds) {
   return {"arm", std::to_string(seconds), m.client(), ctx.request.instance, m.project()};
 }
 
-Result<DeadManState> run_action(const MoveContext& ctx, const std::string& move_id, std::vector<std::string> args) {
-  auto argv = dead_man_argv(move_id, std::move(args));
+Result<DeadManState> run_action(const MoveContext& ctx, const std::string& move_id, const std::vector<std::string>& args) {
+  auto argv = dead_man_argv(move_id, args);
   exec::RunOptions options;
   options.timeout = std::chrono::seconds(60);
   auto out = ctx.source.run(argv, options);
@@ -31,7 +31,7 @@ Result<DeadManState> run_action(const MoveContext& ctx, const std::string& move_
 
 }  // namespace
 
-std::vector<std::string> dead_man_argv(const std::string& move_id, std::vector<std::string> args) {
+std::vector<std::string> dead_man_argv(const std::string& move_id, const std::vector<std::string>& args) {
   return instance::dead_man_argv(args.front(), dead_man_dir(move_id), {args.begin() + 1, args.end()});
 }
 

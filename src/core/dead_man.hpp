@@ -35,7 +35,7 @@ std::string to_string(DeadManState state);
 
 // The command each action runs on the source host (arm, request-start, disarm, state), and as
 // --dry-run shows it (the script named, the move id a placeholder).
-std::vector<std::string> dead_man_argv(const std::string& move_id, std::vector<std::string> args);
+std::vector<std::string> dead_man_argv(const std::string& move_id, const std::vector<std::string>& args);
 std::vector<std::string> describe_dead_man(const MoveContext& ctx, const std::string& action);
 
 }  // namespace ferry::core
