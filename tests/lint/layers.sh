@@ -49,6 +49,22 @@ fi
 [ "$(wc -l <<<"$out")" = 1 ] && grep -q 'storage/scratch.cpp:2: storage may not include ui' <<<"$out" ||
   { echo "layers: the self-check did not name the one forbidden include: $out"; exit 1; }
 
+# The build links by the same table: each ferry_module(NAME USES ...) in CMakeLists.txt must list
+# exactly the folders NAME may include, so that the libraries and this lint cannot drift apart.
+cmake_drift=0
+while read -r name uses; do
+  want=$(tr ' ' '\n' <<<"${may[$name]-}" | sort | xargs)
+  have=$(tr ' ' '\n' <<<"$uses" | sort | xargs)
+  if [ "$want" != "$have" ]; then
+    echo "CMakeLists.txt: ferry_module($name) links '$have' where the layers allow '$want'"
+    cmake_drift=1
+  fi
+done < <(sed -nE 's/^ferry_module\(([a-z]+)( USES ([a-z ]+?))?( LIBS.*|\))?$/\1 \3/p' "$top/CMakeLists.txt" |
+  sed -E 's/ LIBS.*//')
+[ "$(grep -c '^ferry_module(' "$top/CMakeLists.txt")" = "${#may[@]}" ] ||
+  { echo "CMakeLists.txt: not one ferry_module per folder of the layers (${!may[*]})"; cmake_drift=1; }
+[ $cmake_drift = 0 ] || exit 1
+
 if out=$(violations "$top/src"); then
   echo "layers: every include under src/ follows the layers"
 else
