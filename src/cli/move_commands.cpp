@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/global_options.hpp"
+#include "cli/move_text.hpp"
 #include "core/move_runner.hpp"
 #include "ui/progress.hpp"
 
@@ -103,7 +104,7 @@ void register_move_commands(CLI::App& app, GlobalOptions& options, ExitSink exit
       core::RunSettings settings{options.dry_run, options.json, options.verbose, options.resolved_state_dir(),
                                  options.ssh_config, &reporter};
       auto outcome = core::run_move_command(command, *request, settings);
-      *exit_code = emit(options, static_cast<int>(outcome.code), outcome.report, outcome.text);
+      *exit_code = emit(options, static_cast<int>(outcome.code), outcome.report, outcome_text(outcome));
     });
   }
 }

@@ -98,7 +98,7 @@ CommandOutcome failure(const Error& e, json report = json::object()) {
   ExitCode code = e.code == ExitCode::ok ? ExitCode::failure : e.code;
   report["error"] = {{"what", e.what},     {"host", e.host}, {"command", e.command},
                      {"detail", e.detail}, {"hint", e.hint}, {"exit_code", static_cast<int>(code)}};
-  return {code, report, e.message()};
+  return {code, OutcomeKind::failed, report, e};
 }
 
 struct Session {
@@ -518,10 +518,8 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
   adopt_state(s);
   json report = summarize(journal, s.state);
   report["ok"] = true;
-  std::string text = "ferry: " + command + " of '" + s.ctx.request.instance + "' done";
-  if (report["downtime_seconds"].is_number())
-    text += fmt::format("; downtime {:.2f} s; it now runs on {}", report["downtime_seconds"].get<double>(), s.ctx.request.target);
-  return {ExitCode::ok, report, text};
+  report["command"] = command;
+  return {ExitCode::ok, OutcomeKind::done, report};
 }
 
 CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with_preflight) {
@@ -531,7 +529,6 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
   for (auto& v : s.ctx.discovery.volumes)
     vols.push_back({{"volume", v.role}, {"pool", v.pool}, {"source", v.source_path}, {"target", v.target_path}});
   report["volumes"] = vols;
-  std::string text;
   ExitCode code = ExitCode::ok;
   if (with_preflight) {
     PreflightOptions opt;
@@ -541,24 +538,17 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
     auto findings = run_preflight(s.ctx, opt);
     report["preflight"] = findings_json(findings);
     report["preflight_ok"] = all_passed(findings);
-    text += "preflight:\n" + format_findings(findings) + "\n";
     if (!all_passed(findings)) code = ExitCode::preflight;
   }
   json js = json::array();
-  text += "plan for '" + s.ctx.request.instance + "' from " + s.ctx.source.name() + " to " + s.ctx.target.name() + " (" +
-          instance::to_string(s.ctx.source_manager->kind()) + ", " + s.ctx.discovery.driver + "):\n";
-  int n = 0;
   for (auto& st : steps) {
     auto j = st.to_json();
     j["commands"] = describe_step(s.ctx, st);
     j["done"] = s.journal->is_done(st.id);
     js.push_back(j);
-    text += fmt::format("{:3}. {}{}\n", ++n, st.title, s.journal->is_done(st.id) ? "  (done)" : "");
-    for (auto& c : j["commands"]) text += "       " + c.get<std::string>() + "\n";
   }
   report["steps"] = js;
-  if (code == ExitCode::preflight) text += "\nnothing was changed; fix the failed checks above and run again\n";
-  return {code, report, text};
+  return {code, OutcomeKind::plan, report};
 }
 
 CommandOutcome status_output(Session& s) {
@@ -579,8 +569,7 @@ CommandOutcome status_output(Session& s) {
   f.dead_man_fires_at = facts.dead_man_fires_at;
   f.dead_man_note = dead_man_note(*s.journal, s.state);
   f.journal_path = s.journal->path();
-  auto view = move_status(f);
-  return {ExitCode::ok, view.report, view.text};
+  return {ExitCode::ok, OutcomeKind::status, move_status(f)};
 }
 
 CommandOutcome abort_move(Session& s) {
@@ -614,7 +603,7 @@ CommandOutcome abort_move(Session& s) {
     done += "; removed this move's snapshots; kept the earlier copy on " + s.ctx.target.name() + " (stopped, @" +
             s.ctx.returning->base + " kept for a move back)";
     (void)journal.append("aborted", "", {{"actions", done}});
-    return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
+    return {ExitCode::ok, OutcomeKind::aborted, {{"ok", true}, {"aborted", true}, {"actions", done}}};
   }
   // Imported: the manager knows the copy (an import cut off after the recover counts too: the
   // preflight saw no such instance there, and the recover lock kept other imports out).
@@ -656,7 +645,7 @@ CommandOutcome abort_move(Session& s) {
     done += "; left on " + s.ctx.target.name() + ": " + fmt::format("{}", fmt::join(left, "; "));
   }
   (void)journal.append("aborted", "", {{"actions", done}});
-  return {ExitCode::ok, {{"ok", true}, {"aborted", true}, {"actions", done}}, "ferry: move aborted: " + done};
+  return {ExitCode::ok, OutcomeKind::aborted, {{"ok", true}, {"aborted", true}, {"actions", done}}};
 }
 
 // After the TTL window: the old host stops forwarding (and the DNS TTL goes back up if ferry
@@ -679,7 +668,7 @@ CommandOutcome finish_move(Session& s) {
   }
   (void)journal.append("fact", "", {{"finished_at", utc_now_iso()}});
   report["actions"] = done;
-  return {ExitCode::ok, report, "ferry: finish: " + done};
+  return {ExitCode::ok, OutcomeKind::finished, report};
 }
 
 }  // namespace
@@ -761,7 +750,7 @@ std::optional<CommandOutcome> begin_run(Session& s, const MoveRequest& request, 
   if (!continuing) {
     forget_finished_move(s);
     auto findings = run_preflight(s.ctx, PreflightOptions{});
-    if (!json_output) s.ctx.say("preflight:\n" + format_findings(findings));
+    if (!json_output) s.ctx.reporter->checks("preflight", findings);
     if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", findings_json(findings)}});
     preflight_done = {{"findings", findings_json(findings)}};
   }
@@ -855,7 +844,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     json report = summarize(*s.journal, s.state);
     report["ok"] = true;
     report["already_done"] = true;
-    return {ExitCode::ok, report, "ferry: '" + request.instance + "' was already moved to " + request.target + " by move " + s.state.move_id};
+    return {ExitCode::ok, OutcomeKind::already_done, report};
   }
   PlanInput in = plan_input(s);
   if (!continuing) { in.prepared = false; in.next_sequence = 1; in.first_round = 1; }

@@ -3,6 +3,7 @@
 // target runs, and reports.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,10 +25,15 @@ struct RunSettings {
   util::Reporter* reporter = &util::silent_reporter();  // cli's: progress and notes for the person
 };
 
+// What a command ended as. The report is the one value: printed as it is with --json, rendered as
+// text by cli otherwise (cli/move_text), the kind saying which rendering.
+enum class OutcomeKind { failed, done, plan, status, aborted, finished, already_done };
+
 struct CommandOutcome {
   ExitCode code = ExitCode::ok;
-  nlohmann::json report;  // printed with --json
-  std::string text;       // printed otherwise
+  OutcomeKind kind = OutcomeKind::failed;
+  nlohmann::json report;
+  std::optional<Error> error;  // why, when the kind is failed
 };
 
 CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings);

@@ -1,5 +1,5 @@
-// `ferry status`: where a move stands, as a table a person reads and, with --json, the same
-// fields. Pure: the caller reads the journal and the history.
+// `ferry status`: where a move stands, as the fields --json prints and cli renders as a table.
+// Pure: the caller reads the journal and the history.
 #pragma once
 
 #include <optional>
@@ -27,20 +27,10 @@ struct StatusFacts {
   std::string journal_path;
 };
 
-struct StatusView {
-  nlohmann::json report;
-  std::string text;
-};
-
-StatusView move_status(const StatusFacts& facts);
+// The status as one value: --json prints it, cli renders it as the table (cli/move_text).
+nlohmann::json move_status(const StatusFacts& facts);
 
 // What to run next, as a command line and why ("" for the command when nothing is left to do).
 std::pair<std::string, std::string> next_step(const StatusFacts& facts);
-
-// Rows of "label  value", the labels padded to one width; a value's further lines indented under it.
-std::string format_rows(const std::vector<std::pair<std::string, std::string>>& rows);
-
-// The legs as a table with a header: #, from, to, state, when, downtime, move.
-std::string format_history(const std::vector<Leg>& legs);
 
 }  // namespace ferry::core

@@ -16,15 +16,13 @@ namespace ferry::core {
 
 nlohmann::json findings_json(const std::vector<Finding>& findings) {
   nlohmann::json out = nlohmann::json::array();
-  for (auto& f : findings) out.push_back(f.to_json());
+  for (auto& f : findings) {
+    nlohmann::json j = {{"check", f.check}, {"ok", f.ok}, {"message", f.message}};
+    if (f.warning) j["warning"] = true;
+    if (!f.hint.empty()) j["hint"] = f.hint;
+    out.push_back(j);
+  }
   return out;
-}
-
-nlohmann::json Finding::to_json() const {
-  nlohmann::json j = {{"check", check}, {"ok", ok}, {"message", message}};
-  if (warning) j["warning"] = true;
-  if (!hint.empty()) j["hint"] = hint;
-  return j;
 }
 
 namespace {
@@ -336,15 +334,6 @@ Error preflight_failure(const std::vector<Finding>& findings) {
   e.hint += (e.hint.empty() ? "" : "; ") + std::string("nothing was changed on either host");
   e.code = ExitCode::preflight;
   return e;
-}
-
-std::string format_findings(const std::vector<Finding>& findings) {
-  std::ostringstream out;
-  for (auto& f : findings) {
-    out << (f.ok ? (f.warning ? "  warn " : "  ok   ") : "  FAIL ") << f.check << ": " << f.message << "\n";
-    if ((!f.ok || f.warning) && !f.hint.empty()) out << "         fix: " << f.hint << "\n";
-  }
-  return out.str();
 }
 
 }  // namespace ferry::core

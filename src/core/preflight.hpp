@@ -7,17 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/move_context.hpp"
+#include "util/check.hpp"
 
 namespace ferry::core {
 
-struct Finding {
-  std::string check;    // short name: "target pool", "space", ...
-  bool ok = true;
-  bool warning = false; // not fatal
-  std::string message;  // what was found
-  std::string hint;     // what to do
-  nlohmann::json to_json() const;
-};
+// One check's result (util's vocabulary: the reporter and cli show it, core only makes it).
+using Finding = util::Check;
 
 struct PreflightOptions {
   bool continuing = false;  // the journal says ferry already copied to the target
@@ -29,7 +24,6 @@ std::vector<Finding> run_preflight(MoveContext& ctx, const PreflightOptions& opt
 bool all_passed(const std::vector<Finding>& findings);
 // The first failure as an Error (exit code: preflight).
 Error preflight_failure(const std::vector<Finding>& findings);
-std::string format_findings(const std::vector<Finding>& findings);
 // The findings as the journal, the plan and --json hold them: one object each.
 nlohmann::json findings_json(const std::vector<Finding>& findings);
 

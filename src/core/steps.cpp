@@ -34,7 +34,7 @@ Result<json> do_preflight(MoveContext& ctx, Journal& journal) {
     if (r.event == "begin" && r.step != "preflight") opt.continuing = true;
   opt.imported = journal.is_done("prepare.import");
   auto findings = run_preflight(ctx, opt);
-  if (!ctx.json) ctx.say("preflight:\n" + format_findings(findings));
+  if (!ctx.json) ctx.reporter->checks("preflight", findings);
   if (!all_passed(findings)) return fail(preflight_failure(findings));
   return json{{"findings", findings_json(findings)}};
 }

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "ui/checks_text.hpp"
 #include "util/units.hpp"
 
 namespace ferry::ui {
@@ -85,6 +86,10 @@ void print_line(const std::string& text) {
   std::string out = b.home() + "\033[J" + text + "\n" + b.rows_text();
   std::fputs(out.c_str(), stderr);
   std::fflush(stderr);
+}
+
+void TerminalReporter::checks(const std::string& title, const std::vector<util::Check>& results) {
+  print_line("ferry: " + title + ":\n" + format_checks(results));
 }
 
 ProgressLine::ProgressLine(std::string label, uint64_t expected, bool enabled)

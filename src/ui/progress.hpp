@@ -52,6 +52,7 @@ class TerminalReporter : public util::Reporter {
     return std::make_unique<ProgressLine>(label, expected_bytes, show_progress_);
   }
   void line(const std::string& text) override { print_line(text); }
+  void checks(const std::string& title, const std::vector<util::Check>& results) override;
 
  private:
   bool show_progress_;

@@ -13,6 +13,7 @@ class SilentReporter : public Reporter {
  public:
   std::unique_ptr<ProgressMeter> progress(const std::string&, uint64_t) override { return std::make_unique<SilentMeter>(); }
   void line(const std::string&) override {}
+  void checks(const std::string&, const std::vector<Check>&) override {}
 };
 }  // namespace
 

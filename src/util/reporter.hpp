@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "util/check.hpp"
 
 namespace ferry::util {
 
@@ -24,6 +27,8 @@ class Reporter {
   virtual std::unique_ptr<ProgressMeter> progress(const std::string& label, uint64_t expected_bytes) = 0;
   // A line of text for the person (above any progress being drawn).
   virtual void line(const std::string& text) = 0;
+  // The results of a list of checks under a title ("preflight"), each with its fix when it failed.
+  virtual void checks(const std::string& title, const std::vector<Check>& results) = 0;
 };
 
 // Shows nothing: the default wherever no reporter was handed down.

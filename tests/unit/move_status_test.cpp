@@ -2,8 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/move_text.hpp"
+
 namespace ferry::core {
 namespace {
+
+// The status as --json has it and as cli renders it from that same report.
+struct StatusView {
+  nlohmann::json report;
+  std::string text;
+};
+
+StatusView view(const StatusFacts& f) {
+  auto report = move_status(f);
+  return {report, cli::status_text(report)};
+}
 
 StatusFacts started_move() {
   StatusFacts f;
@@ -25,7 +38,7 @@ TEST(MoveStatus, NothingRecordedSuggestsThePlan) {
   f.asked.source = "old";
   auto [command, why] = next_step(f);
   EXPECT_EQ(command, "ferry plan web --from old --to NEW-HOST");
-  auto v = move_status(f);
+  auto v = view(f);
   EXPECT_EQ(v.report["state"], "none");
   EXPECT_NE(v.text.find("no move of 'web' from old is recorded"), std::string::npos);
 }
@@ -37,7 +50,7 @@ TEST(MoveStatus, PreparedSuggestsTheMoveAndShowsTheTable) {
   f.state.last_snapshot = "ferry-261202150000-1-2";
   f.last_done = JournalRecord{"2026-12-02T15:00:09Z", "done", "prepare.import", {}};
   f.summary["prediction"] = {{"outage_seconds", 3.5}, {"verdict", "cut_over"}, {"explanation", "predicted outage 3.5 s"}};
-  auto v = move_status(f);
+  auto v = view(f);
   EXPECT_EQ(v.report["state"], "prepared");
   EXPECT_EQ(v.report["serving"], "source");
   EXPECT_EQ(v.report["predicted_outage_seconds"], 3.5);
@@ -68,11 +81,11 @@ TEST(MoveStatus, StoppedInTheOutageSaysRunItAgain) {
   f.state.open_command = "cutover";
   f.state.open_plan = std::vector<Step>{};
   f.pending_steps = {"cutover.final-sync:root", "cutover.start-target"};
-  auto v = move_status(f);
+  auto v = view(f);
   EXPECT_EQ(v.report["serving"], "none");
   EXPECT_EQ(v.report["next"]["command"], "ferry cutover web --from old --to new");
   f.state.rollback_pending = true;
-  v = move_status(f);
+  v = view(f);
   EXPECT_EQ(v.report["phase"], "rolling back");
   EXPECT_EQ(v.report["state"], "prepared");
   EXPECT_NE(v.report["next"]["why"].get<std::string>().find("finishes the rollback"), std::string::npos);
@@ -81,14 +94,16 @@ TEST(MoveStatus, StoppedInTheOutageSaysRunItAgain) {
 TEST(MoveStatus, HistoryIsATableWithAHeader) {
   std::vector<Leg> legs = {{"1", "alpha", "beta", "2026-12-02T10:00:00Z", "2026-12-02T10:01:00Z", "finished", 2.5},
                            {"2", "beta", "alpha", "2026-12-02T11:00:00Z", "", "under way", std::nullopt}};
-  EXPECT_EQ(format_history(legs),
+  nlohmann::json legs_json = nlohmann::json::array();
+  for (auto& leg : legs) legs_json.push_back(leg.to_json());
+  EXPECT_EQ(cli::format_history(legs_json),
             "  #  from   to     state      when (UTC)            downtime  move\n"
             "  1  alpha  beta   finished   2026-12-02T10:01:00Z  2.50 s    1\n"
             "  2  beta   alpha  under way  2026-12-02T11:00:00Z  -         2\n");
 }
 
 TEST(MoveStatus, RowsIndentAValuesFurtherLines) {
-  EXPECT_EQ(format_rows({{"a", "x"}, {"long", "y\nz"}}), "  a     x\n  long  y\n        z\n");
+  EXPECT_EQ(cli::format_rows({{"a", "x"}, {"long", "y\nz"}}), "  a     x\n  long  y\n        z\n");
 }
 
 }  // namespace
