@@ -15,6 +15,7 @@
 #include "exec/interrupt.hpp"
 #include "exec/remote_guard.hpp"
 #include "exec/shell_quote.hpp"
+#include "exec/ssh_argv.hpp"
 
 namespace ferry::exec {
 
@@ -31,14 +32,8 @@ struct Host::State {
     }
   }
   std::string control_path() const { return control_dir + "/master"; }
-  std::vector<std::string> ssh_base() const {
-    std::vector<std::string> argv = {"ssh"};
-    if (!settings.config_file.empty()) argv.insert(argv.end(), {"-F", settings.config_file});
-    // Host-key checking stays whatever the user's config says (default: ask -> fail in batch).
-    argv.insert(argv.end(), {"-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o",
-                             "ServerAliveCountMax=6", "-o", "ControlPath=" + control_path()});
-    return argv;
-  }
+  // This host's ssh: the user's config, through this run's one master connection.
+  SshOptions ssh_options() const { return {.config_file = settings.config_file, .control_path = control_path()}; }
 };
 
 Host::Host(std::shared_ptr<State> state) : state_(std::move(state)) {}
@@ -73,8 +68,11 @@ Status Host::connect() const {
   }
   std::string err_file = s.control_dir + "/master.err";
   Fd err_fd(::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  auto argv = s.ssh_base();
-  argv.insert(argv.end(), {"-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-N", "--", s.destination});
+  auto options = s.ssh_options();
+  options.control_master = "yes";
+  options.control_persist = "no";
+  options.no_command = true;
+  auto argv = ssh_argv(options, s.destination);
   SpawnSpec spec;
   spec.argv = argv;
   spec.out = {};
@@ -107,11 +105,9 @@ Status Host::connect() const {
 
 std::vector<std::string> Host::wrap(const std::vector<std::string>& argv, bool tty) const {
   if (is_local()) return argv;
-  auto out = state_->ssh_base();
-  out.insert(out.end(), {"-o", "ControlMaster=no"});
-  if (tty) out.push_back("-tt");
-  out.insert(out.end(), {"--", state_->destination, shell_join(argv)});
-  return out;
+  auto options = state_->ssh_options();
+  options.tty = tty;
+  return ssh_argv(options, state_->destination, argv);
 }
 
 std::chrono::seconds remote_deadline(const RunOptions& options) {

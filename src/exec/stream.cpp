@@ -10,6 +10,7 @@
 #include "exec/interrupt.hpp"
 #include "exec/remote_guard.hpp"
 #include "exec/shell_quote.hpp"
+#include "exec/ssh_argv.hpp"
 
 namespace ferry::exec {
 
@@ -107,8 +108,9 @@ std::vector<std::string> source_to_target_ssh(const std::string& target) {
   // The hop to the target: host-key checking as the source's ssh config says, never a prompt.
   // One master connection on the source, kept a few minutes, carries every stream of the move,
   // so the outage's final sends do not pay for a handshake (~2 s between slow hosts).
-  return {"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6",
-          "-o", "ControlMaster=auto", "-o", "ControlPath=~/.ssh/ferry-stream-%C", "-o", "ControlPersist=300", "--", target};
+  return ssh_argv({.control_path = "~/.ssh/ferry-stream-%C", .control_master = "auto", .control_persist = "300",
+                   .connect_timeout_s = 10},
+                  target);
 }
 
 Status warm_stream_connection(const Host& source, const std::string& target) {
