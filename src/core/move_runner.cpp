@@ -397,6 +397,11 @@ bool wants_dead_man(const Session& s, const Step& step) {
 }
 
 // Arms it; nullopt when the outage may go on, else how this run ends.
+// A journal that cannot be written: in the outage, the source is given back.
+CommandOutcome journal_failed(Session& s, const Error& e, const std::string& step_id) {
+  return outage_open(*s.journal) ? roll_back(s, e, step_id) : failure(e);
+}
+
 std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
   auto armed = arm_dead_man(s.ctx, s.state.move_id, dead_man_seconds(s.ctx.request));
   if (!armed) {
@@ -414,7 +419,7 @@ std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
   if (auto w = s.journal->append("fact", "", {{"dead_man", "armed"}, {"dead_man_seconds", dead_man_seconds(s.ctx.request)},
                                               {"dead_man_fires_at", utc_iso(fires_at)}});
       !w)
-    return outage_open(*s.journal) ? roll_back(s, w.error(), step.id) : failure(w.error());
+    return journal_failed(s, w.error(), step.id);
   return std::nullopt;
 }
 
@@ -451,6 +456,59 @@ std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
 
 // Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
 // run at the same time, each its own stream: the outage waits for the slowest only.
+// The steps from `i` that run together (the sends of one snapshot), those not done yet, and
+// where the next group begins.
+std::pair<std::vector<const Step*>, size_t> next_group(const Journal& journal, const std::vector<Step>& steps, size_t i) {
+  auto concurrent = [](const Step& a, const Step& b) {
+    return a.kind == StepKind::send && b.kind == StepKind::send && a.snapshot == b.snapshot;
+  };
+  size_t end = i + 1;
+  while (end < steps.size() && concurrent(steps[i], steps[end])) ++end;
+  std::vector<const Step*> group;
+  for (size_t k = i; k < end; ++k)
+    if (!journal.is_done(steps[k].id)) group.push_back(&steps[k]);
+  return {group, end};
+}
+
+std::optional<CommandOutcome> begin_group(Session& s, const std::vector<const Step*>& group) {
+  for (auto* step : group) {
+    maybe_kill(step->id, "before");
+    if (!s.ctx.json) s.ctx.say(step->title);
+    if (auto w = s.journal->append("begin", step->id, step->to_json()); !w) return journal_failed(s, w.error(), step->id);
+  }
+  return std::nullopt;
+}
+
+std::vector<Result<json>> run_group(Session& s, const std::vector<const Step*>& group) {
+  std::vector<Result<json>> results;
+  if (group.size() == 1) {
+    results.push_back(execute_step(s.ctx, *s.journal, *group.front()));
+    return results;
+  }
+  // Each stream's progress is one line of a block on the terminal (ui/progress).
+  std::vector<std::future<Result<json>>> running;
+  for (auto* step : group)
+    running.push_back(std::async(std::launch::async, [&s, step] { return execute_step(s.ctx, *s.journal, *step); }));
+  for (auto& f : running) results.push_back(f.get());
+  return results;
+}
+
+std::optional<CommandOutcome> finish_group(Session& s, const std::vector<Step>& steps, const std::vector<const Step*>& group,
+                                           std::vector<Result<json>>& results, std::chrono::steady_clock::time_point started) {
+  for (size_t k = 0; k < group.size(); ++k)
+    if (!results[k]) return step_failed(s, steps, *group[k], results[k].error());
+  for (size_t k = 0; k < group.size(); ++k) {
+    json data = *results[k];
+    data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (auto w = s.journal->append("done", group[k]->id, data); !w) return journal_failed(s, w.error(), group[k]->id);
+    maybe_kill(group[k]->id, "after");
+    maybe_fault(group[k]->id, "after");
+  }
+  return std::nullopt;
+}
+
+// Runs the plan's steps not done yet, in order, the sends of one snapshot together; a move
+// converges its pre-copy before the cutover, and the outage has its deadline and dead-man.
 CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
   std::optional<exec::Deadline> deadline;  // the outage's, while it lasts
@@ -464,16 +522,8 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
         continue;  // the same index is now the new round's first step
       }
     }
-    // The sends of one snapshot run together.
-    auto concurrent = [](const Step& a, const Step& b) {
-      return a.kind == StepKind::send && b.kind == StepKind::send && a.snapshot == b.snapshot;
-    };
-    size_t group_end = i + 1;
-    while (group_end < steps.size() && concurrent(steps[i], steps[group_end])) ++group_end;
-    std::vector<const Step*> group;
-    for (size_t k = i; k < group_end; ++k)
-      if (!journal.is_done(steps[k].id)) group.push_back(&steps[k]);
-    i = group_end;
+    auto [group, next] = next_group(journal, steps, i);
+    i = next;
     if (group.empty()) continue;
     for (auto* step : group) maybe_fault(step->id, "before");
     if (exec::interrupted()) return stopped_by_signal(s, steps);
@@ -485,34 +535,11 @@ CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& c
       if (auto ended = arm_for_outage(s, *group.front())) return *ended;
       dead_man_armed = true;
     }
-    for (auto* step : group) {
-      maybe_kill(step->id, "before");
-      if (!s.ctx.json) s.ctx.say(step->title);
-      if (auto w = journal.append("begin", step->id, step->to_json()); !w)
-        return outage_open(journal) ? roll_back(s, w.error(), step->id) : failure(w.error());
-    }
+    if (auto ended = begin_group(s, group)) return *ended;
     for (auto* step : group) maybe_fault(step->id, "during");
     auto started = std::chrono::steady_clock::now();
-    std::vector<Result<json>> results;
-    if (group.size() == 1) {
-      results.push_back(execute_step(s.ctx, journal, *group.front()));
-    } else {
-      // Each stream's progress is one line of a block on the terminal (ui/progress).
-      std::vector<std::future<Result<json>>> running;
-      for (auto* step : group)
-        running.push_back(std::async(std::launch::async, [&s, &journal, step] { return execute_step(s.ctx, journal, *step); }));
-      for (auto& f : running) results.push_back(f.get());
-    }
-    for (size_t k = 0; k < group.size(); ++k)
-      if (!results[k]) return step_failed(s, steps, *group[k], results[k].error());
-    for (size_t k = 0; k < group.size(); ++k) {
-      json data = *results[k];
-      data["step_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      if (auto w = journal.append("done", group[k]->id, data); !w)
-        return outage_open(journal) ? roll_back(s, w.error(), group[k]->id) : failure(w.error());
-      maybe_kill(group[k]->id, "after");
-      maybe_fault(group[k]->id, "after");
-    }
+    auto results = run_group(s, group);
+    if (auto ended = finish_group(s, steps, group, results, started)) return *ended;
   }
   if (command == "move" || command == "cutover") (void)journal.append("finished", "");
   adopt_state(s);
@@ -572,51 +599,82 @@ CommandOutcome status_output(Session& s) {
   return {ExitCode::ok, OutcomeKind::status, move_status(f)};
 }
 
-CommandOutcome abort_move(Session& s) {
+std::optional<Error> refuse_abort(const Session& s) {
   auto& st = s.state;
   if (!st.started || st.finished || st.aborted)
-    return failure(make_error("no move of '" + s.ctx.request.instance + "' is under way").with_code(ExitCode::usage));
+    return make_error("no move of '" + s.ctx.request.instance + "' is under way").with_code(ExitCode::usage);
   if (st.switched)
-    return failure(make_error("the target has already served '" + s.ctx.request.instance + "': abort is no longer possible")
-                       .with_hint("to go back, move it the other way: ferry move " + s.ctx.request.instance + " --from " +
-                                  st.request.target + " --to " + st.request.source +
-                                  " (incremental, from the kept common snapshot)")
-                       .with_code(ExitCode::usage));
-  auto& journal = *s.journal;
-  auto rb = roll_back_to_source(s.ctx, journal);
-  if (!rb) return failure(rb.error());
-  std::string done = *rb;
+    return make_error("the target has already served '" + s.ctx.request.instance + "': abort is no longer possible")
+        .with_hint("to go back, move it the other way: ferry move " + s.ctx.request.instance + " --from " + st.request.target +
+                   " --to " + st.request.source + " (incremental, from the kept common snapshot)")
+        .with_code(ExitCode::usage);
+  return std::nullopt;
+}
+
+CommandOutcome aborted(Session& s, const std::string& done) {
+  (void)s.journal->append("aborted", "", {{"actions", done}});
+  return {ExitCode::ok, OutcomeKind::aborted, {{"ok", true}, {"aborted", true}, {"actions", done}}};
+}
+
+// A move back: the target's copy is the earlier move's, not this one's. It stays, stopped and
+// marked, with that move's snapshot, the base of a later move back; only this move's go.
+std::string abort_move_back(Session& s, storage::TransferContext t) {
   auto& name = s.ctx.discovery.instance.name;
   auto& tm = *s.ctx.target_manager;
-  auto t = s.ctx.transfer_context();
-  if (s.ctx.returning) {
-    // A move back: the target's copy is the earlier move's, not this one's. It stays, stopped and
-    // marked, with that move's snapshot, the base of a later move back; only this move's go.
-    t.earlier_move_id.clear();
-    for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
-    // If ferry's own start (a rollback followed) was the copy's last use, a later move back must
-    // not take it for a start by hand.
-    auto copy = tm.instance(name);
-    if (copy && *copy && (*copy)->last_used_at == read_facts(journal).target_last_used_at &&
-        (*copy)->config.value(kMovedLastUsedKey, "") != (*copy)->last_used_at)
-      (void)tm.set_config(name, kMovedLastUsedKey, (*copy)->last_used_at);
-    done += "; removed this move's snapshots; kept the earlier copy on " + s.ctx.target.name() + " (stopped, @" +
-            s.ctx.returning->base + " kept for a move back)";
-    (void)journal.append("aborted", "", {{"actions", done}});
-    return {ExitCode::ok, OutcomeKind::aborted, {{"ok", true}, {"aborted", true}, {"actions", done}}};
-  }
-  // Imported: the manager knows the copy (an import cut off after the recover counts too: the
-  // preflight saw no such instance there, and the recover lock kept other imports out).
+  t.earlier_move_id.clear();
+  for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
+  // If ferry's own start (a rollback followed) was the copy's last use, a later move back must
+  // not take it for a start by hand.
+  auto copy = tm.instance(name);
+  if (copy && *copy && (*copy)->last_used_at == read_facts(*s.journal).target_last_used_at &&
+      (*copy)->config.value(kMovedLastUsedKey, "") != (*copy)->last_used_at)
+    (void)tm.set_config(name, kMovedLastUsedKey, (*copy)->last_used_at);
+  return "; removed this move's snapshots; kept the earlier copy on " + s.ctx.target.name() + " (stopped, @" +
+         s.ctx.returning->base + " kept for a move back)";
+}
+
+// Whether the target's manager knows the copy (an import cut off after the recover counts too:
+// the preflight saw no such instance there, and the recover lock kept other imports out).
+Result<bool> copy_imported(Session& s) {
+  auto& journal = *s.journal;
+  if (journal.is_done("prepare.import")) return true;
   bool import_begun = std::any_of(journal.records().begin(), journal.records().end(),
                                   [](auto& r) { return r.event == "begin" && r.step == "prepare.import"; });
-  bool imported = journal.is_done("prepare.import");
-  if (!imported && import_begun) {
-    auto there = tm.instance(name);
-    if (!there) return failure(there.error());
-    imported = there->has_value();
+  if (!import_begun) return false;
+  auto there = s.ctx.target_manager->instance(s.ctx.discovery.instance.name);
+  if (!there) return Unexpected{there.error()};
+  return there->has_value();
+}
+
+// Through the target's manager, in the move's project: only what ferry imported.
+Status delete_imported_copy(Session& s, std::string& done, std::vector<std::string>& left) {
+  auto& tm = *s.ctx.target_manager;
+  auto& name = s.ctx.discovery.instance.name;
+  if (auto there = tm.instance(name); there && *there) {
+    if (auto r = tm.delete_instance(name); !r) return r;
+    done += "; deleted the target copy (project " + tm.project() + ")";
   }
+  for (auto& v : s.ctx.discovery.volumes)
+    if (v.role != "instance") {
+      if (auto r = tm.delete_custom_volume(v.pool, v.custom_name()); r) done += "; deleted volume " + v.role;
+      else left.push_back(v.role + " (" + r.error().message() + ")");
+    }
+  return {};
+}
+
+// Gives the move up before the target served: the source runs again, and what ferry made on
+// the target goes (the received copy, or the imported instance), proven this move's.
+CommandOutcome abort_move(Session& s) {
+  if (auto refused = refuse_abort(s)) return failure(*refused);
+  auto rb = roll_back_to_source(s.ctx, *s.journal);
+  if (!rb) return failure(rb.error());
+  std::string done = *rb;
+  auto t = s.ctx.transfer_context();
+  if (s.ctx.returning) return aborted(s, done + abort_move_back(s, t));
+  auto imported = copy_imported(s);
+  if (!imported) return failure(imported.error());
   std::vector<std::string> left;
-  if (!imported) {
+  if (!*imported) {
     // Not imported: what the streams left on the target, proven this move's before its
     // snapshots (the proof) go.
     for (auto& v : s.ctx.discovery.volumes) {
@@ -629,23 +687,10 @@ CommandOutcome abort_move(Session& s) {
   // This move's snapshots (their holds would keep the manager from deleting the copy, zfs).
   for (auto& v : s.ctx.discovery.volumes) (void)s.ctx.driver->remove_ferry_snapshots(t, v, "");
   done += "; removed this move's snapshots";
-  if (imported) {
-    // Through the target's manager, in the move's project: only what ferry imported.
-    if (auto there = tm.instance(name); there && *there) {
-      if (auto r = tm.delete_instance(name); !r) return failure(r.error());
-      done += "; deleted the target copy (project " + tm.project() + ")";
-    }
-    for (auto& v : s.ctx.discovery.volumes)
-      if (v.role != "instance") {
-        if (auto r = tm.delete_custom_volume(v.pool, v.custom_name()); r) done += "; deleted volume " + v.role;
-        else left.push_back(v.role + " (" + r.error().message() + ")");
-      }
-  }
-  if (!left.empty()) {
-    done += "; left on " + s.ctx.target.name() + ": " + fmt::format("{}", fmt::join(left, "; "));
-  }
-  (void)journal.append("aborted", "", {{"actions", done}});
-  return {ExitCode::ok, OutcomeKind::aborted, {{"ok", true}, {"aborted", true}, {"actions", done}}};
+  if (*imported)
+    if (auto r = delete_imported_copy(s, done, left); !r) return failure(r.error());
+  if (!left.empty()) done += "; left on " + s.ctx.target.name() + ": " + fmt::format("{}", fmt::join(left, "; "));
+  return aborted(s, done);
 }
 
 // After the TTL window: the old host stops forwarding (and the DNS TTL goes back up if ferry
