@@ -399,12 +399,114 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   return lines;
 }
 
+namespace {
+
+void add_stats(TransferStats& total, const TransferStats& s) {
+  total.bytes += s.bytes;
+  total.seconds += s.seconds;
+  total.streams += s.streams;
+  total.resumed = total.resumed || s.resumed;
+}
+
+// What the target says before anything is sent: its resume token ("-": none) and what was
+// written since its last snapshot.
+struct ReceiveState {
+  std::string token = "-", written = "0";
+};
+
+// The target's state in one round trip (a missing dataset answers nothing: the defaults).
+Result<ReceiveState> receive_state(const TransferContext& ctx, const Volume& v) {
+  ReceiveState state;
+  auto got = ctx.target->probe({"zfs", "get", "-H", "-p", "-o", "property,value", "receive_resume_token,written", v.target_path});
+  if (!got) return Unexpected{got.error()};
+  if (!*got) return state;
+  std::istringstream in(**got);
+  std::string prop, value;
+  while (in >> prop >> value) (prop == "written" ? state.written : state.token) = value;
+  return state;
+}
+
+// An interrupted stream goes first: resumed with its token, or discarded if the token is stale
+// (then the caller sends that stream again). Empty stats: discarded.
+Result<TransferStats> resume_interrupted(const TransferContext& ctx, const Volume& v, const std::string& token) {
+  // The dry run of the resumed stream says whose it is (continued or discarded only if this
+  // move's), what the target already has (the token's "bytes") and what is left ("size").
+  auto contents = read_token(*ctx.source, token);
+  if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
+  uint64_t left = parse_send_size(contents.dry_run).value_or(0);
+  std::string have;
+  if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + util::format_bytes(*b) + " already on the target)";
+  if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
+  exec::StreamSpec spec;
+  spec.send = {"zfs", "send", "-v", "-P", "-t", token};
+  spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
+  auto r = run_one(ctx, spec, v.role + " (resumed)", left);
+  if (r) {
+    r->resumed = true;
+    return r;
+  }
+  if (r.error().code == ExitCode::interrupted) return r;
+  if (ctx.note)
+    ctx.note("the resume token of " + v.role + " could not be used (" + r.error().detail +
+             "); discarding the partial receive and sending that stream again");
+  auto abort = ctx.target->run({"zfs", "recv", "-A", v.target_path});
+  if (!abort) return Unexpected{abort.error()};
+  return TransferStats{};
+}
+
+// The streams that bring the target from the snapshot both sides share up to `snap`, planned
+// from both sides' snapshots, listed at the same time (each is a round trip to another host).
+Result<ZfsSendPlan> plan_sends(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                               const std::string& written) {
+  auto src_future = std::async(std::launch::async, [&] { return list_snapshots(*ctx.source, v.source_path); });
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  auto src = src_future.get();
+  if (!src) return Unexpected{src.error()};
+  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
+  if (!tgt) return Unexpected{tgt.error()};
+  bool changed = *tgt && written != "0";
+  auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
+  if (!plan) return fail(plan.error().on(ctx.target->name()));
+  return plan;
+}
+
+// One planned stream, with its size estimated first for the progress bar (the outage's small
+// increment goes without: a round trip it cannot spare).
+Result<TransferStats> send_one(const TransferContext& ctx, const Volume& v, const ZfsSend& s,
+                               const std::vector<std::string>& flags, const std::vector<std::string>& props) {
+  exec::StreamSpec spec;
+  spec.send = send_argv(flags, v.source_path, s, true);
+  spec.recv = recv_argv(v.target_path, !s.from, s.rollback, props);
+  uint64_t expected = 0;
+  if (!ctx.in_outage) {
+    auto est_argv = send_argv(flags, v.source_path, s, false);
+    est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
+    if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
+  }
+  return run_one(ctx, spec, v.role + " @" + s.to, expected);
+}
+
+// Holds the new common snapshot on both sides, so that nothing prunes the next increment's
+// base, and releases the holds on this move's older snapshots.
+Status hold_common_snapshot(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    FERRY_TRY(hold(*h, ds + "@" + snap));
+    auto list = list_snapshots(*h, ds);
+    if (!list) return Unexpected{list.error()};
+    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
+      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw(release_argv(ds + "@" + s.name));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                           bool allow_rollback) {
   TransferStats total;
   auto facts = source_facts(*ctx.source, v.source_path);
   if (!facts) return Unexpected{facts.error()};
-  auto* flags = &facts->flags;
 
   // The outage's increment: one stream, no lookups first (each a round trip to a slow host).
   if (ctx.in_outage && allow_rollback && !ctx.known_base.empty() && ctx.known_base != snap) {
@@ -415,92 +517,28 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
                            "); looking at the target and sending again");
   }
 
-  // The target's state in one round trip: its resume token and what was written since the last
-  // snapshot (a missing dataset answers nothing).
-  std::string token = "-", written = "0";
-  if (auto state = ctx.target->probe({"zfs", "get", "-H", "-p", "-o", "property,value", "receive_resume_token,written",
-                                      v.target_path});
-      !state) {
-    return Unexpected{state.error()};
-  } else if (*state) {
-    std::istringstream in(**state);
-    std::string prop, value;
-    while (in >> prop >> value) (prop == "written" ? written : token) = value;
-  }
-  // An interrupted stream first: resume it with its token, or discard it if the token is stale.
-  {
-    if (token != "-" && !token.empty()) {
-      // The dry run of the resumed stream says whose it is (continued or discarded only if this
-      // move's), what the target already has (the token's "bytes") and what is left ("size").
-      auto contents = read_token(*ctx.source, token);
-      if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
-      uint64_t left = parse_send_size(contents.dry_run).value_or(0);
-      std::string have;
-      if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + util::format_bytes(*b) + " already on the target)";
-      if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
-      exec::StreamSpec spec;
-      spec.send = {"zfs", "send", "-v", "-P", "-t", token};
-      spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
-      auto r = run_one(ctx, spec, v.role + " (resumed)", left);
-      if (r) {
-        total.bytes += r->bytes;
-        total.seconds += r->seconds;
-        total.streams += 1;
-        total.resumed = true;
-      } else if (r.error().code == ExitCode::interrupted) {
-        return r;
-      } else {
-        if (ctx.note)
-          ctx.note("the resume token of " + v.role + " could not be used (" + r.error().detail +
-                   "); discarding the partial receive and sending that stream again");
-        auto abort = ctx.target->run({"zfs", "recv", "-A", v.target_path});
-        if (!abort) return Unexpected{abort.error()};
-      }
-    }
+  auto state = receive_state(ctx, v);
+  if (!state) return Unexpected{state.error()};
+  if (state->token != "-" && !state->token.empty()) {
+    auto resumed = resume_interrupted(ctx, v, state->token);
+    if (!resumed) return resumed;
+    add_stats(total, *resumed);
   }
 
-  // Both sides' snapshots at the same time: each is a round trip to another host.
-  auto src_future = std::async(std::launch::async, [&] { return list_snapshots(*ctx.source, v.source_path); });
-  auto tgt = list_snapshots(*ctx.target, v.target_path);
-  auto src = src_future.get();
-  if (!src) return Unexpected{src.error()};
-  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
-  if (!tgt) return Unexpected{tgt.error()};
-  bool changed = *tgt && written != "0";
-  auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
-  if (!plan) return fail(plan.error().on(ctx.target->name()));
-  auto* props = &facts->props;
+  auto plan = plan_sends(ctx, v, snap, state->written);
+  if (!plan) return Unexpected{plan.error()};
   for (auto& s : plan->sends) {
     if (s.rollback && !allow_rollback)
       return fail(make_error(v.target_path + " was changed on the target since the last sync")
                       .on(ctx.target->name())
                       .with_hint("ferry discards such changes only when it knows they are the manager's own"));
-    exec::StreamSpec spec;
-    spec.send = send_argv(*flags, v.source_path, s, true);
-    spec.recv = recv_argv(v.target_path, !s.from, s.rollback, *props);
-    uint64_t expected = 0;  // for the progress bar; the outage's small increment goes without
-    if (!ctx.in_outage) {
-      auto est_argv = send_argv(*flags, v.source_path, s, false);
-      est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
-      if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
-    }
-    auto r = run_one(ctx, spec, v.role + " @" + s.to, expected);
+    auto r = send_one(ctx, v, s, facts->flags, facts->props);
     if (!r) return r;
-    total.bytes += r->bytes;
-    total.seconds += r->seconds;
-    total.streams += 1;
+    add_stats(total, *r);
   }
-  // Hold the new common snapshot on both sides; release the holds on older ferry snapshots.
-  // After the final increment the cleanup step does it, off the outage's path.
+  // After the final increment the cleanup step holds and releases, off the outage's path.
   if (ctx.in_outage) return total;
-  for (const exec::Host* h : {ctx.source, ctx.target}) {
-    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
-    FERRY_TRY(hold(*h, ds + "@" + snap));
-    auto list = list_snapshots(*h, ds);
-    if (!list) return Unexpected{list.error()};
-    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw(release_argv(ds + "@" + s.name));
-  }
+  FERRY_TRY(hold_common_snapshot(ctx, v, snap));
   return total;
 }
 
