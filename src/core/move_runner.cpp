@@ -548,6 +548,7 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
   text += "plan for '" + s.ctx.request.instance + "' from " + s.ctx.source.name() + " to " + s.ctx.target.name() + " (" +
           instance::to_string(s.ctx.source_manager->kind()) + ", " + s.ctx.discovery.driver + "):\n";
   int n = 0;
+  prepare_describe(s.ctx, steps);
   for (auto& st : steps) {
     auto j = st.to_json();
     j["commands"] = describe_step(s.ctx, st);

@@ -1,5 +1,6 @@
 #include "storage/zfs/zfs_driver.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <regex>
@@ -26,10 +27,17 @@ Result<bool> dataset_exists(const exec::Host& host, const std::string& ds) {
   return r->has_value();
 }
 
+// The snapshots of each of `datasets` (not of their children), oldest first.
+std::vector<std::string> snapshot_list_argv(const std::vector<std::string>& datasets) {
+  std::vector<std::string> argv = {"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg",
+                                   "-s", "createtxg", "-d", "1"};
+  argv.insert(argv.end(), datasets.begin(), datasets.end());
+  return argv;
+}
+
 // One round trip: a missing dataset is an answer (nullopt), not an error.
 Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host& host, const std::string& ds) {
-  std::vector<std::string> argv = {"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg",
-                                   "-s", "createtxg", "-d", "1", ds};
+  auto argv = snapshot_list_argv({ds});
   auto done = host.run_raw(argv);
   if (!done) return Unexpected{done.error()};
   if (!done->status.ok()) {
@@ -37,6 +45,17 @@ Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host
     return fail(exec::command_error(host, argv, *done));
   }
   return std::optional<std::vector<SnapshotInfo>>{parse_snapshot_list(done->out)};
+}
+
+// The same for several datasets in one round trip (none: no command).
+Result<SnapshotListings> list_snapshots_of(const exec::Host& host, const std::vector<std::string>& datasets) {
+  if (datasets.empty()) return SnapshotListings{};
+  auto argv = snapshot_list_argv(datasets);
+  auto done = host.run_raw(argv);
+  if (!done) return Unexpected{done.error()};
+  auto listings = parse_snapshot_listings(datasets, done->out, done->err, done->status.ok());
+  if (!listings) return fail(exec::command_error(host, argv, *done));
+  return *listings;
 }
 
 Result<std::string> get_property(const exec::Host& host, const std::string& ds, const std::string& prop) {
@@ -178,6 +197,35 @@ std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text) {
     out.push_back({name.substr(at + 1), guid, std::stoull(txg)});
   }
   return out;
+}
+
+std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::string>& datasets, const std::string& out,
+                                                        const std::string& err, bool ok) {
+  SnapshotListings listings;
+  for (auto& ds : datasets) listings[ds] = std::vector<SnapshotInfo>{};
+  // zfs lists the datasets it can open and names each one it cannot on stderr; any other
+  // complaint with a failed status is a failed listing.
+  bool unexplained = false, any_missing = false;
+  std::istringstream errors(err);
+  std::string line;
+  while (std::getline(errors, line)) {
+    if (line.empty()) continue;
+    auto it = std::find_if(datasets.begin(), datasets.end(), [&](auto& ds) {
+      return line.find("'" + ds + "'") != std::string::npos && line.find("does not exist") != std::string::npos;
+    });
+    if (it != datasets.end()) listings[*it] = std::nullopt;
+    any_missing = any_missing || it != datasets.end();
+    unexplained = unexplained || it == datasets.end();
+  }
+  if (!ok && (unexplained || !any_missing)) return std::nullopt;
+  // The lines are in creation order over all datasets: grouped, each dataset's stay in order.
+  std::map<std::string, std::string> lines_of;
+  std::istringstream in(out);
+  while (std::getline(in, line))
+    if (auto at = line.find('@'); at != std::string::npos) lines_of[line.substr(0, at)] += line + "\n";
+  for (auto& [ds, text] : lines_of)
+    if (auto it = listings.find(ds); it != listings.end() && it->second) it->second = parse_snapshot_list(text);
+  return listings;
 }
 
 std::optional<uint64_t> parse_send_progress(std::string_view line) {
@@ -366,11 +414,37 @@ std::vector<std::string> ZfsDriver::describe_snapshot(const TransferContext& ctx
   return {exec::shown_command(*ctx.source, snapshot_argv(volumes, snap))};
 }
 
+void ZfsDriver::prepare_describe(const TransferContext& ctx, const std::vector<Volume>& volumes) {
+  std::vector<std::string> source_datasets, target_datasets;
+  for (auto& v : volumes) {
+    if (!v.source_path.empty()) source_datasets.push_back(v.source_path);
+    if (!v.target_path.empty()) target_datasets.push_back(v.target_path);
+  }
+  // Both hosts at once: each is a round trip to another host.
+  auto source = std::async(std::launch::async, [&] { return list_snapshots_of(*ctx.source, source_datasets); });
+  auto target = list_snapshots_of(*ctx.target, target_datasets);
+  std::lock_guard lock(mutex_);
+  described_.emplace(DescribedSnapshots{source.get(), std::move(target)});
+}
+
+Result<std::optional<std::vector<SnapshotInfo>>> ZfsDriver::described_snapshots(const exec::Host& host, const std::string& ds,
+                                                                                bool on_target) {
+  {
+    std::lock_guard lock(mutex_);
+    if (described_) {
+      auto& listed = on_target ? described_->target : described_->source;
+      if (!listed) return Unexpected{listed.error()};
+      if (auto it = listed->find(ds); it != listed->end()) return it->second;
+    }
+  }
+  return list_snapshots(host, ds);  // no pass prepared, or a dataset it did not list
+}
+
 std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v,
                                                       const std::string& snap) {
   std::vector<std::string> lines;
-  auto src = list_snapshots(*ctx.source, v.source_path);
-  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  auto src = described_snapshots(*ctx.source, v.source_path, false);
+  auto tgt = described_snapshots(*ctx.target, v.target_path, true);
   auto facts = source_facts(*ctx.source, v.source_path);
   if (!src || !tgt || !facts || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
   // At plan time the target snapshot may not exist yet: describe the streams as they will run.

@@ -10,6 +10,10 @@
 
 namespace ferry::storage::zfs {
 
+// Each dataset's snapshots in creation order, from one listing of several datasets; nullopt: the
+// dataset does not exist.
+using SnapshotListings = std::map<std::string, std::optional<std::vector<SnapshotInfo>>>;
+
 class ZfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "zfs"; }
@@ -29,6 +33,8 @@ class ZfsDriver final : public StorageDriver {
   std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
+  // One `zfs list -t snapshot` per host naming every volume's dataset, both hosts at once.
+  void prepare_describe(const TransferContext& ctx, const std::vector<Volume>& volumes) override;
   void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   void arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   std::vector<std::string> describe_armed(const TransferContext& ctx, const std::vector<Volume>& volumes,
@@ -56,6 +62,14 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
+  // What prepare_describe listed, by dataset (an Error: that host's listing failed).
+  struct DescribedSnapshots {
+    Result<SnapshotListings> source, target;
+  };
+  // A dataset's snapshots for describing: from the pass's listing, or asked now if none has it.
+  Result<std::optional<std::vector<SnapshotInfo>>> described_snapshots(const exec::Host& host, const std::string& ds,
+                                                                       bool on_target);
+  std::optional<DescribedSnapshots> described_;
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
   std::map<std::string, ArmedIncrement> armed_;  // by target dataset
@@ -64,6 +78,11 @@ class ZfsDriver final : public StorageDriver {
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
 std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
+// Parses one `zfs list -H -p -t snapshot -o name,guid,createtxg ... DS...` of `datasets` (`ok`: its
+// exit status was 0): stdout has the snapshots of those that exist, stderr a "cannot open 'DS':
+// dataset does not exist" line for each of the others. nullopt: it failed for another reason.
+std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::string>& datasets, const std::string& out,
+                                                        const std::string& err, bool ok);
 // Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
 std::optional<uint64_t> parse_send_progress(std::string_view line);
 std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
