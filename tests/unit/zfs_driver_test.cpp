@@ -122,5 +122,35 @@ TEST(ZfsSnapshotListings, ASingleDatasetReadsAsTheOneByOneListingDid) {
   EXPECT_EQ((*listings->at("tank/a"))[1].name, one_by_one[1].name);
 }
 
+// `zfs get -H -o name,property,value,source encryption,<carried> DS...` of two datasets, one of
+// them encrypted; without -p, as carried_properties reads them ("none", "128K").
+const char* kFactsOfTwo =
+    "tank/lxd/containers/c1\tencryption\toff\tdefault\n"
+    "tank/lxd/containers/c1\tmountpoint\tlegacy\tlocal\n"
+    "tank/lxd/containers/c1\tquota\tnone\tlocal\n"
+    "tank/lxd/containers/c1\trefquota\tnone\tdefault\n"
+    "tank/lxd/containers/c1\trecordsize\t128K\tinherited from tank\n"
+    "tank/lxd/containers/c1\tatime\toff\tlocal\n"
+    "tank/lxd/custom/default_vol1\tencryption\taes-256-gcm\t-\n"
+    "tank/lxd/custom/default_vol1\tmountpoint\t/var/lib/lxd/storage-pools/p/custom/default_vol1\tlocal\n";
+
+TEST(ZfsSourceFacts, EachDatasetGetsItsFlagsAndOnlyItsLocalProperties) {
+  auto facts = parse_source_facts(kFactsOfTwo);
+  ASSERT_EQ(facts.size(), 2u);
+  auto& c1 = facts.at("tank/lxd/containers/c1");
+  EXPECT_EQ(c1.flags, (std::vector<std::string>{"-L", "-e", "-c"}));
+  EXPECT_EQ(c1.props, (std::vector<std::string>{"-o", "mountpoint=legacy", "-o", "quota=none", "-o", "atime=off"}));
+  auto& vol1 = facts.at("tank/lxd/custom/default_vol1");
+  EXPECT_EQ(vol1.flags, (std::vector<std::string>{"-w"}));  // encrypted: raw
+  EXPECT_EQ(vol1.props, (std::vector<std::string>{"-o", "mountpoint=/var/lib/lxd/storage-pools/p/custom/default_vol1"}));
+}
+
+TEST(ZfsSourceFacts, ADatasetWithoutItsEncryptionRowIsNotRead) {
+  // zfs could not open it, or cut off: the describing asks that one by itself.
+  auto facts = parse_source_facts("tank/a\tmountpoint\tlegacy\tlocal\n");
+  EXPECT_TRUE(facts.empty());
+  EXPECT_TRUE(parse_source_facts("").empty());
+}
+
 }  // namespace
 }  // namespace ferry::storage::zfs

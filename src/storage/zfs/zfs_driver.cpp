@@ -68,18 +68,28 @@ Result<std::string> get_property(const exec::Host& host, const std::string& ds, 
 
 // Send flags, chosen once from the dataset and the same for every stream of a move:
 // -L large blocks, -e embedded, -c compressed as stored; raw (-w) for encrypted datasets.
+std::vector<std::string> send_flags_for(const std::string& encryption) {
+  if (encryption != "off" && encryption != "-") return {"-w"};
+  return {"-L", "-e", "-c"};
+}
+
 Result<std::vector<std::string>> send_flags(const exec::Host& source, const std::string& ds) {
   auto enc = get_property(source, ds, "encryption");
   if (!enc) return Unexpected{enc.error()};
-  if (*enc != "off" && *enc != "-") return std::vector<std::string>{"-w"};
-  return std::vector<std::string>{"-L", "-e", "-c"};
+  return send_flags_for(*enc);
 }
 
 // Locally set properties that a plain (non -R/-p) stream does not carry and LXD relies on.
+// Read without -p: "none" must stay "none" (as a number, 0, recv refuses it for quotas).
+constexpr const char* kCarriedProperties =
+    "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime";
+
+void add_carried(std::vector<std::string>& args, const std::string& property, const std::string& value) {
+  args.insert(args.end(), {"-o", property + "=" + value});
+}
+
 Result<std::vector<std::string>> carried_properties(const exec::Host& source, const std::string& ds) {
-  // Not -p: "none" must stay "none" (as a number, 0, recv refuses it for quotas).
-  auto out = source.run({"zfs", "get", "-H", "-s", "local", "-o", "property,value",
-                         "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime", ds});
+  auto out = source.run({"zfs", "get", "-H", "-s", "local", "-o", "property,value", kCarriedProperties, ds});
   if (!out) return Unexpected{out.error()};
   std::vector<std::string> args;
   std::istringstream in(*out);
@@ -87,9 +97,20 @@ Result<std::vector<std::string>> carried_properties(const exec::Host& source, co
   while (std::getline(in, line)) {
     auto tab = line.find('\t');
     if (tab == std::string::npos) continue;
-    args.insert(args.end(), {"-o", line.substr(0, tab) + "=" + line.substr(tab + 1)});
+    add_carried(args, line.substr(0, tab), line.substr(tab + 1));
   }
   return args;
+}
+
+// Both of the above for several datasets in one round trip (those zfs cannot open: absent).
+std::map<std::string, SourceFacts> source_facts_of(const exec::Host& source, const std::vector<std::string>& datasets) {
+  if (datasets.empty()) return {};
+  std::vector<std::string> argv = {"zfs", "get", "-H", "-o", "name,property,value,source",
+                                   std::string("encryption,") + kCarriedProperties};
+  argv.insert(argv.end(), datasets.begin(), datasets.end());
+  auto done = source.run_raw(argv);
+  if (!done) return {};
+  return parse_source_facts(done->out);
 }
 
 std::vector<std::string> send_argv(const std::vector<std::string>& flags, const std::string& ds, const ZfsSend& s,
@@ -228,6 +249,24 @@ std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::s
   return listings;
 }
 
+std::map<std::string, SourceFacts> parse_source_facts(const std::string& text) {
+  std::map<std::string, SourceFacts> facts;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name, property, value, source;
+    if (!std::getline(fields, name, '\t') || !std::getline(fields, property, '\t') || !std::getline(fields, value, '\t'))
+      continue;
+    std::getline(fields, source, '\t');
+    // The carried ones in the order zfs prints them, as carried_properties reads them.
+    if (property == "encryption") facts[name].flags = send_flags_for(value);
+    else if (source == "local") add_carried(facts[name].props, property, value);
+  }
+  std::erase_if(facts, [](auto& f) { return f.second.flags.empty(); });  // no encryption row: not read
+  return facts;
+}
+
 std::optional<uint64_t> parse_send_progress(std::string_view line) {
   static const std::regex progress(R"(^\d\d:\d\d:\d\d\s+(\d+)\s)");
   std::match_results<std::string_view::const_iterator> m;
@@ -310,7 +349,7 @@ Status ZfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>
   return {};
 }
 
-Result<ZfsDriver::SourceFacts> ZfsDriver::source_facts(const exec::Host& source, const std::string& ds) {
+Result<SourceFacts> ZfsDriver::source_facts(const exec::Host& source, const std::string& ds) {
   {
     std::lock_guard lock(mutex_);
     if (auto it = facts_.find(ds); it != facts_.end()) return it->second;
@@ -420,11 +459,21 @@ void ZfsDriver::prepare_describe(const TransferContext& ctx, const std::vector<V
     if (!v.source_path.empty()) source_datasets.push_back(v.source_path);
     if (!v.target_path.empty()) target_datasets.push_back(v.target_path);
   }
-  // Both hosts at once: each is a round trip to another host.
+  // All at once: each is a round trip to another host.
   auto source = std::async(std::launch::async, [&] { return list_snapshots_of(*ctx.source, source_datasets); });
+  auto facts = std::async(std::launch::async, [&] { return source_facts_of(*ctx.source, source_datasets); });
   auto target = list_snapshots_of(*ctx.target, target_datasets);
   std::lock_guard lock(mutex_);
-  described_.emplace(DescribedSnapshots{source.get(), std::move(target)});
+  described_.emplace(DescribePass{source.get(), std::move(target), facts.get()});
+}
+
+Result<SourceFacts> ZfsDriver::described_facts(const exec::Host& source, const std::string& ds) {
+  {
+    std::lock_guard lock(mutex_);
+    if (described_)
+      if (auto it = described_->facts.find(ds); it != described_->facts.end()) return it->second;
+  }
+  return source_facts(source, ds);
 }
 
 Result<std::optional<std::vector<SnapshotInfo>>> ZfsDriver::described_snapshots(const exec::Host& host, const std::string& ds,
@@ -445,8 +494,9 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   std::vector<std::string> lines;
   auto src = described_snapshots(*ctx.source, v.source_path, false);
   auto tgt = described_snapshots(*ctx.target, v.target_path, true);
-  auto facts = source_facts(*ctx.source, v.source_path);
-  if (!src || !tgt || !facts || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  if (!src || !tgt || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  auto facts = described_facts(*ctx.source, v.source_path);
+  if (!facts) return {"(cannot list snapshots of " + v.source_path + ")"};
   // At plan time the target snapshot may not exist yet: describe the streams as they will run.
   auto source_list = **src;
   if (std::none_of(source_list.begin(), source_list.end(), [&](auto& s) { return s.name == snap; }))
@@ -652,7 +702,7 @@ std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, c
                                                                           "\"go\" after the stop or freeze"))};
   if (!ctx.bwlimit.empty()) return lines;
   for (auto& v : volumes) {
-    auto facts = source_facts(*ctx.source, v.source_path);
+    auto facts = described_facts(*ctx.source, v.source_path);
     if (!facts) continue;
     auto spec = final_increment_spec(facts->flags, v, "<last received>", snap);
     spec.target = ctx.target_from_source;

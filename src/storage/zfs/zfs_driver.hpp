@@ -14,6 +14,12 @@ namespace ferry::storage::zfs {
 // dataset does not exist.
 using SnapshotListings = std::map<std::string, std::optional<std::vector<SnapshotInfo>>>;
 
+// What a dataset's streams need of it, the same for every stream of a move.
+struct SourceFacts {
+  std::vector<std::string> flags;  // send flags
+  std::vector<std::string> props;  // local properties a plain stream does not carry
+};
+
 class ZfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "zfs"; }
@@ -33,7 +39,8 @@ class ZfsDriver final : public StorageDriver {
   std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
-  // One `zfs list -t snapshot` per host naming every volume's dataset, both hosts at once.
+  // One `zfs list -t snapshot` per host naming every volume's dataset, and one `zfs get` of
+  // their source facts, all at once.
   void prepare_describe(const TransferContext& ctx, const std::vector<Volume>& volumes) override;
   void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   void arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
@@ -49,10 +56,6 @@ class ZfsDriver final : public StorageDriver {
 
  private:
   // What does not change during a move, asked once per dataset (sends run in parallel threads).
-  struct SourceFacts {
-    std::vector<std::string> flags;  // send flags
-    std::vector<std::string> props;  // local properties a plain stream does not carry
-  };
   Result<SourceFacts> source_facts(const exec::Host& source, const std::string& ds);
   // The final increment of one dataset, armed as the outage began (from known_base to snap).
   struct ArmedIncrement {
@@ -62,14 +65,18 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
-  // What prepare_describe listed, by dataset (an Error: that host's listing failed).
-  struct DescribedSnapshots {
+  // What prepare_describe read, by dataset (an Error: that host's listing failed; facts only of
+  // the datasets the source could answer for).
+  struct DescribePass {
     Result<SnapshotListings> source, target;
+    std::map<std::string, SourceFacts> facts;
   };
-  // A dataset's snapshots for describing: from the pass's listing, or asked now if none has it.
+  // A dataset's snapshots or source facts for describing: from the pass, or asked now if it
+  // has none (no pass prepared, or a dataset it did not read).
   Result<std::optional<std::vector<SnapshotInfo>>> described_snapshots(const exec::Host& host, const std::string& ds,
                                                                        bool on_target);
-  std::optional<DescribedSnapshots> described_;
+  Result<SourceFacts> described_facts(const exec::Host& source, const std::string& ds);
+  std::optional<DescribePass> described_;
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
   std::map<std::string, ArmedIncrement> armed_;  // by target dataset
@@ -83,6 +90,10 @@ std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
 // dataset does not exist" line for each of the others. nullopt: it failed for another reason.
 std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::string>& datasets, const std::string& out,
                                                         const std::string& err, bool ok);
+// Parses `zfs get -H -o name,property,value,source encryption,<the carried properties> DS...`:
+// each dataset's facts as send_flags and carried_properties read them one dataset at a time.
+// A dataset zfs could not open is absent.
+std::map<std::string, SourceFacts> parse_source_facts(const std::string& text);
 // Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
 std::optional<uint64_t> parse_send_progress(std::string_view line);
 std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
