@@ -568,6 +568,7 @@ CommandOutcome plan_output(Session& s, const std::vector<Step>& steps, bool with
     if (!all_passed(findings)) code = ExitCode::preflight;
   }
   json js = json::array();
+  prepare_describe(s.ctx, steps);
   for (auto& st : steps) {
     auto j = st.to_json();
     j["commands"] = describe_step(s.ctx, st);

@@ -1,5 +1,6 @@
 #include "core/steps.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -444,6 +445,12 @@ Lines describe_volumes(MoveContext& ctx, const std::function<Lines(const storage
 }
 
 }  // namespace
+
+void prepare_describe(MoveContext& ctx, const std::vector<Step>& steps) {
+  // Only the sends' descriptions look at the hosts: a plan without one asks nothing.
+  if (std::none_of(steps.begin(), steps.end(), [](auto& s) { return s.kind == StepKind::send; })) return;
+  ctx.driver->prepare_describe(ctx.transfer_context(), ctx.discovery.volumes);
+}
 
 std::vector<std::string> describe_step(MoveContext& ctx, const Step& step) {
   auto& name = ctx.discovery.instance.name;

@@ -15,6 +15,9 @@ namespace ferry::core {
 
 // Runs one step; returns the data to journal with its "done" record.
 Result<nlohmann::json> execute_step(MoveContext& ctx, Journal& journal, const Step& step);
+// Before describing `steps` one by one: has the driver read the hosts' state those steps'
+// descriptions need for all volumes at once (one query per host), not once per step.
+void prepare_describe(MoveContext& ctx, const std::vector<Step>& steps);
 // The exact commands a step runs (for --dry-run and `ferry plan`).
 std::vector<std::string> describe_step(MoveContext& ctx, const Step& step);
 

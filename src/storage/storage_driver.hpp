@@ -95,6 +95,11 @@ class StorageDriver {
                                                   const std::string& /*snap*/) {
     return {};
   }
+  // Called by core once before it describes a plan (the describe_* calls below): may read what
+  // those calls need of every volume at once (read-only), so that describing a plan of many steps
+  // asks each host once, not once per step and volume. Each call starts a new pass and drops what
+  // the last one read; only describe_* answers from it, never a call that acts on the hosts.
+  virtual void prepare_describe(const TransferContext&, const std::vector<Volume>&) {}
   // The commands each of the calls here would run, for --dry-run, as exec::shown_command
   // shows them (built by the same functions as the commands that run; <...> for what only the
   // hosts' state at that time decides). Read-only queries at most.

@@ -63,5 +63,94 @@ TEST(ZfsDriverParse, ProgressLinesCarryTheBytesSoFar) {
   EXPECT_EQ(parse_send_progress("full\ttank/z-exp@s1\t21052784"), std::nullopt);
 }
 
+// One listing of three datasets, as `zfs list -H -p -t snapshot -o name,guid,createtxg -s createtxg
+// -d 1 DS...` prints it: sorted by createtxg over all of them, so their lines interleave.
+const char* kListingOfThree =
+    "tank/lxd/containers/c1@snapshot-snap0\t111\t10\n"
+    "tank/lxd/custom/default_vol1@ferry-m-1\t222\t11\n"
+    "tank/lxd/containers/c1@ferry-m-1\t333\t11\n"
+    "tank/lxd/containers/c1@ferry-m-2\t444\t20\n";
+
+TEST(ZfsSnapshotListings, ALineGoesToItsDatasetInCreationOrder) {
+  std::vector<std::string> datasets = {"tank/lxd/containers/c1", "tank/lxd/custom/default_vol1", "tank/lxd/custom/default_vol2"};
+  auto listings = parse_snapshot_listings(datasets, kListingOfThree, "", true);
+  ASSERT_TRUE(listings);
+  ASSERT_EQ(listings->size(), 3u);
+  auto& c1 = listings->at("tank/lxd/containers/c1");
+  ASSERT_TRUE(c1);
+  ASSERT_EQ(c1->size(), 3u);
+  EXPECT_EQ((*c1)[0].name, "snapshot-snap0");
+  EXPECT_EQ((*c1)[1].guid, "333");
+  EXPECT_EQ((*c1)[2].name, "ferry-m-2");
+  EXPECT_EQ((*c1)[2].order, 20u);
+  auto& vol1 = listings->at("tank/lxd/custom/default_vol1");
+  ASSERT_TRUE(vol1);
+  ASSERT_EQ(vol1->size(), 1u);
+  EXPECT_EQ((*vol1)[0].guid, "222");
+  // There, without a snapshot yet: an empty list, not "does not exist".
+  auto& vol2 = listings->at("tank/lxd/custom/default_vol2");
+  ASSERT_TRUE(vol2);
+  EXPECT_TRUE(vol2->empty());
+}
+
+TEST(ZfsSnapshotListings, AMissingDatasetIsNoneAndTheOthersStillListed) {
+  // zfs goes on past a dataset it cannot open, names it on stderr and exits 1.
+  std::vector<std::string> datasets = {"tank/lxd/containers/c1", "tank/lxd/containers/c"};
+  auto listings = parse_snapshot_listings(datasets, "tank/lxd/containers/c1@ferry-m-1\t333\t11\n",
+                                          "cannot open 'tank/lxd/containers/c': dataset does not exist\n", false);
+  ASSERT_TRUE(listings);
+  EXPECT_EQ(listings->at("tank/lxd/containers/c"), std::nullopt);  // a prefix of the other: told apart
+  ASSERT_TRUE(listings->at("tank/lxd/containers/c1"));
+  EXPECT_EQ(listings->at("tank/lxd/containers/c1")->size(), 1u);
+}
+
+TEST(ZfsSnapshotListings, AnyOtherFailureIsAFailedListing) {
+  std::vector<std::string> datasets = {"tank/a", "tank/b"};
+  EXPECT_EQ(parse_snapshot_listings(datasets, "", "cannot open 'tank/a': dataset does not exist\n"
+                                                  "internal error: Permission denied\n", false),
+            std::nullopt);
+  EXPECT_EQ(parse_snapshot_listings(datasets, "", "", false), std::nullopt);  // failed, saying nothing
+  EXPECT_EQ(parse_snapshot_listings(datasets, "", "ssh: connect to host x: Connection refused\n", false), std::nullopt);
+}
+
+TEST(ZfsSnapshotListings, ASingleDatasetReadsAsTheOneByOneListingDid) {
+  auto listings = parse_snapshot_listings({"tank/a"}, "tank/a@s1\t1\t5\ntank/a@s2\t2\t6\n", "", true);
+  ASSERT_TRUE(listings);
+  ASSERT_TRUE(listings->at("tank/a"));
+  auto one_by_one = parse_snapshot_list("tank/a@s1\t1\t5\ntank/a@s2\t2\t6\n");
+  ASSERT_EQ(listings->at("tank/a")->size(), one_by_one.size());
+  EXPECT_EQ((*listings->at("tank/a"))[1].name, one_by_one[1].name);
+}
+
+// `zfs get -H -o name,property,value,source encryption,<carried> DS...` of two datasets, one of
+// them encrypted; without -p, as carried_properties reads them ("none", "128K").
+const char* kFactsOfTwo =
+    "tank/lxd/containers/c1\tencryption\toff\tdefault\n"
+    "tank/lxd/containers/c1\tmountpoint\tlegacy\tlocal\n"
+    "tank/lxd/containers/c1\tquota\tnone\tlocal\n"
+    "tank/lxd/containers/c1\trefquota\tnone\tdefault\n"
+    "tank/lxd/containers/c1\trecordsize\t128K\tinherited from tank\n"
+    "tank/lxd/containers/c1\tatime\toff\tlocal\n"
+    "tank/lxd/custom/default_vol1\tencryption\taes-256-gcm\t-\n"
+    "tank/lxd/custom/default_vol1\tmountpoint\t/var/lib/lxd/storage-pools/p/custom/default_vol1\tlocal\n";
+
+TEST(ZfsSourceFacts, EachDatasetGetsItsFlagsAndOnlyItsLocalProperties) {
+  auto facts = parse_source_facts(kFactsOfTwo);
+  ASSERT_EQ(facts.size(), 2u);
+  auto& c1 = facts.at("tank/lxd/containers/c1");
+  EXPECT_EQ(c1.flags, (std::vector<std::string>{"-L", "-e", "-c"}));
+  EXPECT_EQ(c1.props, (std::vector<std::string>{"-o", "mountpoint=legacy", "-o", "quota=none", "-o", "atime=off"}));
+  auto& vol1 = facts.at("tank/lxd/custom/default_vol1");
+  EXPECT_EQ(vol1.flags, (std::vector<std::string>{"-w"}));  // encrypted: raw
+  EXPECT_EQ(vol1.props, (std::vector<std::string>{"-o", "mountpoint=/var/lib/lxd/storage-pools/p/custom/default_vol1"}));
+}
+
+TEST(ZfsSourceFacts, ADatasetWithoutItsEncryptionRowIsNotRead) {
+  // zfs could not open it, or cut off: the describing asks that one by itself.
+  auto facts = parse_source_facts("tank/a\tmountpoint\tlegacy\tlocal\n");
+  EXPECT_TRUE(facts.empty());
+  EXPECT_TRUE(parse_source_facts("").empty());
+}
+
 }  // namespace
 }  // namespace ferry::storage::zfs

@@ -252,15 +252,94 @@ std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& c
           shown(ferry_dir(v.source_path) + "/" + snap, ferry_dir(v.target_path), "")};
 }
 
+namespace {
+
+void add_stats(TransferStats& total, const TransferStats& s) {
+  total.bytes += s.bytes;
+  total.seconds += s.seconds;
+  total.streams += s.streams;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// A snapshot of the target copy that the source does not have is somebody's: ferry's streams
+// would go on beside it, and the activation would leave the instance newer than it.
+Status refuse_foreign_snapshots(const TransferContext& ctx, const Volume& v, const std::vector<std::string>& snaps,
+                                const std::vector<std::string>& there) {
+  std::string strangers;
+  for (auto& t : there)
+    if (!contains(snaps, t)) strangers += (strangers.empty() ? "" : ", ") + t;
+  if (strangers.empty()) return {};
+  return fail(make_error("the target copy of " + v.role + " has snapshots the source does not: " + strangers)
+                  .on(ctx.target->name())
+                  .with_hint("someone snapshotted the target copy; delete those snapshots on the target (or abort the move), "
+                             "then run ferry again"));
+}
+
+// The manager's own snapshots of the instance (`snaps`, oldest first), each against the previous.
+// Only those the target lacks (`there` has the others) cost a stream; the newest one present may
+// be half-received. Returns the newest one's path: ferry's snapshot goes against it if the target
+// received none of ferry's.
+Result<std::optional<std::string>> send_manager_snapshots(const TransferContext& ctx, const Volume& v,
+                                                          const std::vector<std::string>& snaps,
+                                                          const std::vector<std::string>& there, util::ProgressMeter& bar,
+                                                          TransferStats& total) {
+  std::optional<std::string> previous;
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    const auto& s = snaps[i];
+    std::string path = manager_snapshot_dir(v.source_path) + "/" + s;
+    bool present = contains(there, s);
+    bool newest_present = present && (i + 1 == snaps.size() || !contains(there, snaps[i + 1]));
+    if (!present || newest_present) {
+      auto ids = show(*ctx.source, path);
+      if (!ids) return Unexpected{ids.error()};
+      if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
+      auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present,
+                              bar, total.bytes);
+      if (!r) return Unexpected{r.error()};
+      add_stats(total, *r);
+    }
+    previous = path;
+  }
+  return previous;
+}
+
+// The hop of ferry's snapshot `snap`: against the newest of ferry's snapshots the target
+// received whole (else `previous`, the manager's newest), and whether the target has `snap`
+// already (then it may be half-received).
+Result<std::pair<Hop, bool>> ferry_snapshot_hop(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                                                const std::vector<std::string>& received,
+                                                const std::optional<std::string>& previous) {
+  // In creation order: a move back's ferry-<earlier move>-N came before this move's ferry-<id>-1.
+  auto sent = list_by_birth(*ctx.source, ferry_dir(v.source_path));
+  if (!sent) return Unexpected{sent.error()};
+  Hop hop{ferry_dir(v.source_path) + "/" + snap, previous, ferry_dir(v.target_path)};
+  bool target_has_snap = false;
+  std::vector<std::string> older_on_target;
+  for (auto& s : *sent) {
+    bool on_target = contains(received, s);
+    if (s == snap) { target_has_snap = on_target; break; }
+    if (on_target) older_on_target.push_back(s);
+  }
+  // Whole: a stream cut off (ferry stopped in it) leaves a subvolume without a received UUID,
+  // which `btrfs receive` cannot take as a parent.
+  for (auto it = older_on_target.rbegin(); it != older_on_target.rend(); ++it) {
+    auto whole = target_holds(ctx, ferry_dir(v.source_path) + "/" + *it, ferry_dir(v.target_path) + "/" + *it);
+    if (!whole) return Unexpected{whole.error()};
+    if (*whole) {
+      hop.parent = ferry_dir(v.source_path) + "/" + *it;
+      break;
+    }
+  }
+  return std::pair{hop, target_has_snap};
+}
+
+}  // namespace
+
 Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap, bool) {
   TransferStats total;
-  auto add = [&](const TransferStats& s) {
-    total.bytes += s.bytes;
-    total.seconds += s.seconds;
-    total.streams += s.streams;
-  };
-  // 1. The manager's own snapshots of the instance, oldest first, each against the previous.
-  //    Only those the target lacks cost a stream; the newest one present may be half-received.
   auto snaps = list_by_birth(*ctx.source, manager_snapshot_dir(v.source_path));
   if (!snaps) return Unexpected{snaps.error()};
   auto there = list_dir(*ctx.target, manager_snapshot_dir(v.target_path));
@@ -274,60 +353,15 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
     if (auto e = estimate_bytes(ctx, v, snap)) expected = *e;
   auto meter = ctx.reporter->progress(v.role, expected);
   auto& bar = *meter;
-  // A snapshot of the target copy that the source does not have is somebody's: ferry's streams
-  // would go on beside it, and the activation would leave the instance newer than it.
-  std::string strangers;
-  for (auto& t : *there)
-    if (std::find(snaps->begin(), snaps->end(), t) == snaps->end()) strangers += (strangers.empty() ? "" : ", ") + t;
-  if (!strangers.empty())
-    return fail(make_error("the target copy of " + v.role + " has snapshots the source does not: " + strangers)
-                    .on(ctx.target->name())
-                    .with_hint("someone snapshotted the target copy; delete those snapshots on the target (or abort the move), "
-                               "then run ferry again"));
-  std::optional<std::string> previous;
-  for (size_t i = 0; i < snaps->size(); ++i) {
-    const auto& s = (*snaps)[i];
-    std::string path = manager_snapshot_dir(v.source_path) + "/" + s;
-    bool present = std::find(there->begin(), there->end(), s) != there->end();
-    bool newest_present = present && (i + 1 == snaps->size() ||
-                                       std::find(there->begin(), there->end(), (*snaps)[i + 1]) == there->end());
-    if (!present || newest_present) {
-      auto ids = show(*ctx.source, path);
-      if (!ids) return Unexpected{ids.error()};
-      if (!*ids || !(*ids)->readonly) continue;  // btrfs send takes read-only snapshots only
-      auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present,
-                              bar, total.bytes);
-      if (!r) return r;
-      add(*r);
-    }
-    previous = path;
-  }
-  // 2. ferry's snapshot, against the newest of ferry's snapshots the target received.
-  // In creation order: a move back's ferry-<earlier move>-N came before this move's ferry-<id>-1.
-  auto sent = list_by_birth(*ctx.source, ferry_dir(v.source_path));
-  if (!sent) return Unexpected{sent.error()};
-  std::optional<std::string> parent = previous;
-  bool target_has_snap = false;
-  std::vector<std::string> older_on_target;
-  for (auto& s : *sent) {
-    bool on_target = std::find(received->begin(), received->end(), s) != received->end();
-    if (s == snap) { target_has_snap = on_target; break; }
-    if (on_target) older_on_target.push_back(s);
-  }
-  // The parent is the newest one the target received whole: a stream cut off (ferry stopped in
-  // it) leaves a subvolume without a received UUID, which `btrfs receive` cannot take as a parent.
-  for (auto it = older_on_target.rbegin(); it != older_on_target.rend(); ++it) {
-    auto whole = target_holds(ctx, ferry_dir(v.source_path) + "/" + *it, ferry_dir(v.target_path) + "/" + *it);
-    if (!whole) return Unexpected{whole.error()};
-    if (*whole) {
-      parent = ferry_dir(v.source_path) + "/" + *it;
-      break;
-    }
-  }
-  auto r = send_subvolume(ctx, {ferry_dir(v.source_path) + "/" + snap, parent, ferry_dir(v.target_path)},
-                          v.role + " @" + snap, target_has_snap, bar, total.bytes);
+  FERRY_TRY(refuse_foreign_snapshots(ctx, v, *snaps, *there));
+  // 1. The manager's own snapshots; 2. ferry's snapshot.
+  auto previous = send_manager_snapshots(ctx, v, *snaps, *there, bar, total);
+  if (!previous) return Unexpected{previous.error()};
+  auto hop = ferry_snapshot_hop(ctx, v, snap, *received, *previous);
+  if (!hop) return Unexpected{hop.error()};
+  auto r = send_subvolume(ctx, hop->first, v.role + " @" + snap, hop->second, bar, total.bytes);
   if (!r) return r;
-  add(*r);
+  add_stats(total, *r);
   bar.finish(total.bytes);
   return total;
 }

@@ -1,5 +1,6 @@
 #include "storage/zfs/zfs_driver.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <regex>
@@ -26,10 +27,17 @@ Result<bool> dataset_exists(const exec::Host& host, const std::string& ds) {
   return r->has_value();
 }
 
+// The snapshots of each of `datasets` (not of their children), oldest first.
+std::vector<std::string> snapshot_list_argv(const std::vector<std::string>& datasets) {
+  std::vector<std::string> argv = {"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg",
+                                   "-s", "createtxg", "-d", "1"};
+  argv.insert(argv.end(), datasets.begin(), datasets.end());
+  return argv;
+}
+
 // One round trip: a missing dataset is an answer (nullopt), not an error.
 Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host& host, const std::string& ds) {
-  std::vector<std::string> argv = {"zfs", "list", "-H", "-p", "-t", "snapshot", "-o", "name,guid,createtxg",
-                                   "-s", "createtxg", "-d", "1", ds};
+  auto argv = snapshot_list_argv({ds});
   auto done = host.run_raw(argv);
   if (!done) return Unexpected{done.error()};
   if (!done->status.ok()) {
@@ -37,6 +45,17 @@ Result<std::optional<std::vector<SnapshotInfo>>> list_snapshots(const exec::Host
     return fail(exec::command_error(host, argv, *done));
   }
   return std::optional<std::vector<SnapshotInfo>>{parse_snapshot_list(done->out)};
+}
+
+// The same for several datasets in one round trip (none: no command).
+Result<SnapshotListings> list_snapshots_of(const exec::Host& host, const std::vector<std::string>& datasets) {
+  if (datasets.empty()) return SnapshotListings{};
+  auto argv = snapshot_list_argv(datasets);
+  auto done = host.run_raw(argv);
+  if (!done) return Unexpected{done.error()};
+  auto listings = parse_snapshot_listings(datasets, done->out, done->err, done->status.ok());
+  if (!listings) return fail(exec::command_error(host, argv, *done));
+  return *listings;
 }
 
 Result<std::string> get_property(const exec::Host& host, const std::string& ds, const std::string& prop) {
@@ -49,18 +68,28 @@ Result<std::string> get_property(const exec::Host& host, const std::string& ds, 
 
 // Send flags, chosen once from the dataset and the same for every stream of a move:
 // -L large blocks, -e embedded, -c compressed as stored; raw (-w) for encrypted datasets.
+std::vector<std::string> send_flags_for(const std::string& encryption) {
+  if (encryption != "off" && encryption != "-") return {"-w"};
+  return {"-L", "-e", "-c"};
+}
+
 Result<std::vector<std::string>> send_flags(const exec::Host& source, const std::string& ds) {
   auto enc = get_property(source, ds, "encryption");
   if (!enc) return Unexpected{enc.error()};
-  if (*enc != "off" && *enc != "-") return std::vector<std::string>{"-w"};
-  return std::vector<std::string>{"-L", "-e", "-c"};
+  return send_flags_for(*enc);
 }
 
 // Locally set properties that a plain (non -R/-p) stream does not carry and LXD relies on.
+// Read without -p: "none" must stay "none" (as a number, 0, recv refuses it for quotas).
+constexpr const char* kCarriedProperties =
+    "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime";
+
+void add_carried(std::vector<std::string>& args, const std::string& property, const std::string& value) {
+  args.insert(args.end(), {"-o", property + "=" + value});
+}
+
 Result<std::vector<std::string>> carried_properties(const exec::Host& source, const std::string& ds) {
-  // Not -p: "none" must stay "none" (as a number, 0, recv refuses it for quotas).
-  auto out = source.run({"zfs", "get", "-H", "-s", "local", "-o", "property,value",
-                         "mountpoint,quota,refquota,reservation,refreservation,recordsize,volmode,acltype,xattr,atime", ds});
+  auto out = source.run({"zfs", "get", "-H", "-s", "local", "-o", "property,value", kCarriedProperties, ds});
   if (!out) return Unexpected{out.error()};
   std::vector<std::string> args;
   std::istringstream in(*out);
@@ -68,9 +97,20 @@ Result<std::vector<std::string>> carried_properties(const exec::Host& source, co
   while (std::getline(in, line)) {
     auto tab = line.find('\t');
     if (tab == std::string::npos) continue;
-    args.insert(args.end(), {"-o", line.substr(0, tab) + "=" + line.substr(tab + 1)});
+    add_carried(args, line.substr(0, tab), line.substr(tab + 1));
   }
   return args;
+}
+
+// Both of the above for several datasets in one round trip (those zfs cannot open: absent).
+std::map<std::string, SourceFacts> source_facts_of(const exec::Host& source, const std::vector<std::string>& datasets) {
+  if (datasets.empty()) return {};
+  std::vector<std::string> argv = {"zfs", "get", "-H", "-o", "name,property,value,source",
+                                   std::string("encryption,") + kCarriedProperties};
+  argv.insert(argv.end(), datasets.begin(), datasets.end());
+  auto done = source.run_raw(argv);
+  if (!done) return {};
+  return parse_source_facts(done->out);
 }
 
 std::vector<std::string> send_argv(const std::vector<std::string>& flags, const std::string& ds, const ZfsSend& s,
@@ -180,6 +220,53 @@ std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text) {
   return out;
 }
 
+std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::string>& datasets, const std::string& out,
+                                                        const std::string& err, bool ok) {
+  SnapshotListings listings;
+  for (auto& ds : datasets) listings[ds] = std::vector<SnapshotInfo>{};
+  // zfs lists the datasets it can open and names each one it cannot on stderr; any other
+  // complaint with a failed status is a failed listing.
+  bool unexplained = false, any_missing = false;
+  std::istringstream errors(err);
+  std::string line;
+  while (std::getline(errors, line)) {
+    if (line.empty()) continue;
+    auto it = std::find_if(datasets.begin(), datasets.end(), [&](auto& ds) {
+      return line.find("'" + ds + "'") != std::string::npos && line.find("does not exist") != std::string::npos;
+    });
+    if (it != datasets.end()) listings[*it] = std::nullopt;
+    any_missing = any_missing || it != datasets.end();
+    unexplained = unexplained || it == datasets.end();
+  }
+  if (!ok && (unexplained || !any_missing)) return std::nullopt;
+  // The lines are in creation order over all datasets: grouped, each dataset's stay in order.
+  std::map<std::string, std::string> lines_of;
+  std::istringstream in(out);
+  while (std::getline(in, line))
+    if (auto at = line.find('@'); at != std::string::npos) lines_of[line.substr(0, at)] += line + "\n";
+  for (auto& [ds, text] : lines_of)
+    if (auto it = listings.find(ds); it != listings.end() && it->second) it->second = parse_snapshot_list(text);
+  return listings;
+}
+
+std::map<std::string, SourceFacts> parse_source_facts(const std::string& text) {
+  std::map<std::string, SourceFacts> facts;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name, property, value, source;
+    if (!std::getline(fields, name, '\t') || !std::getline(fields, property, '\t') || !std::getline(fields, value, '\t'))
+      continue;
+    std::getline(fields, source, '\t');
+    // The carried ones in the order zfs prints them, as carried_properties reads them.
+    if (property == "encryption") facts[name].flags = send_flags_for(value);
+    else if (source == "local") add_carried(facts[name].props, property, value);
+  }
+  std::erase_if(facts, [](auto& f) { return f.second.flags.empty(); });  // no encryption row: not read
+  return facts;
+}
+
 std::optional<uint64_t> parse_send_progress(std::string_view line) {
   static const std::regex progress(R"(^\d\d:\d\d:\d\d\s+(\d+)\s)");
   std::match_results<std::string_view::const_iterator> m;
@@ -262,7 +349,7 @@ Status ZfsDriver::snapshot(const TransferContext& ctx, const std::vector<Volume>
   return {};
 }
 
-Result<ZfsDriver::SourceFacts> ZfsDriver::source_facts(const exec::Host& source, const std::string& ds) {
+Result<SourceFacts> ZfsDriver::source_facts(const exec::Host& source, const std::string& ds) {
   {
     std::lock_guard lock(mutex_);
     if (auto it = facts_.find(ds); it != facts_.end()) return it->second;
@@ -366,13 +453,50 @@ std::vector<std::string> ZfsDriver::describe_snapshot(const TransferContext& ctx
   return {exec::shown_command(*ctx.source, snapshot_argv(volumes, snap))};
 }
 
+void ZfsDriver::prepare_describe(const TransferContext& ctx, const std::vector<Volume>& volumes) {
+  std::vector<std::string> source_datasets, target_datasets;
+  for (auto& v : volumes) {
+    if (!v.source_path.empty()) source_datasets.push_back(v.source_path);
+    if (!v.target_path.empty()) target_datasets.push_back(v.target_path);
+  }
+  // All at once: each is a round trip to another host.
+  auto source = std::async(std::launch::async, [&] { return list_snapshots_of(*ctx.source, source_datasets); });
+  auto facts = std::async(std::launch::async, [&] { return source_facts_of(*ctx.source, source_datasets); });
+  auto target = list_snapshots_of(*ctx.target, target_datasets);
+  std::lock_guard lock(mutex_);
+  described_.emplace(DescribePass{source.get(), std::move(target), facts.get()});
+}
+
+Result<SourceFacts> ZfsDriver::described_facts(const exec::Host& source, const std::string& ds) {
+  {
+    std::lock_guard lock(mutex_);
+    if (described_)
+      if (auto it = described_->facts.find(ds); it != described_->facts.end()) return it->second;
+  }
+  return source_facts(source, ds);
+}
+
+Result<std::optional<std::vector<SnapshotInfo>>> ZfsDriver::described_snapshots(const exec::Host& host, const std::string& ds,
+                                                                                bool on_target) {
+  {
+    std::lock_guard lock(mutex_);
+    if (described_) {
+      auto& listed = on_target ? described_->target : described_->source;
+      if (!listed) return Unexpected{listed.error()};
+      if (auto it = listed->find(ds); it != listed->end()) return it->second;
+    }
+  }
+  return list_snapshots(host, ds);  // no pass prepared, or a dataset it did not list
+}
+
 std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx, const Volume& v,
                                                       const std::string& snap) {
   std::vector<std::string> lines;
-  auto src = list_snapshots(*ctx.source, v.source_path);
-  auto tgt = list_snapshots(*ctx.target, v.target_path);
-  auto facts = source_facts(*ctx.source, v.source_path);
-  if (!src || !tgt || !facts || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  auto src = described_snapshots(*ctx.source, v.source_path, false);
+  auto tgt = described_snapshots(*ctx.target, v.target_path, true);
+  if (!src || !tgt || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
+  auto facts = described_facts(*ctx.source, v.source_path);
+  if (!facts) return {"(cannot list snapshots of " + v.source_path + ")"};
   // At plan time the target snapshot may not exist yet: describe the streams as they will run.
   auto source_list = **src;
   if (std::none_of(source_list.begin(), source_list.end(), [&](auto& s) { return s.name == snap; }))
@@ -399,12 +523,114 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   return lines;
 }
 
+namespace {
+
+void add_stats(TransferStats& total, const TransferStats& s) {
+  total.bytes += s.bytes;
+  total.seconds += s.seconds;
+  total.streams += s.streams;
+  total.resumed = total.resumed || s.resumed;
+}
+
+// What the target says before anything is sent: its resume token ("-": none) and what was
+// written since its last snapshot.
+struct ReceiveState {
+  std::string token = "-", written = "0";
+};
+
+// The target's state in one round trip (a missing dataset answers nothing: the defaults).
+Result<ReceiveState> receive_state(const TransferContext& ctx, const Volume& v) {
+  ReceiveState state;
+  auto got = ctx.target->probe({"zfs", "get", "-H", "-p", "-o", "property,value", "receive_resume_token,written", v.target_path});
+  if (!got) return Unexpected{got.error()};
+  if (!*got) return state;
+  std::istringstream in(**got);
+  std::string prop, value;
+  while (in >> prop >> value) (prop == "written" ? state.written : state.token) = value;
+  return state;
+}
+
+// An interrupted stream goes first: resumed with its token, or discarded if the token is stale
+// (then the caller sends that stream again). Empty stats: discarded.
+Result<TransferStats> resume_interrupted(const TransferContext& ctx, const Volume& v, const std::string& token) {
+  // The dry run of the resumed stream says whose it is (continued or discarded only if this
+  // move's), what the target already has (the token's "bytes") and what is left ("size").
+  auto contents = read_token(*ctx.source, token);
+  if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
+  uint64_t left = parse_send_size(contents.dry_run).value_or(0);
+  std::string have;
+  if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + util::format_bytes(*b) + " already on the target)";
+  if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
+  exec::StreamSpec spec;
+  spec.send = {"zfs", "send", "-v", "-P", "-t", token};
+  spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
+  auto r = run_one(ctx, spec, v.role + " (resumed)", left);
+  if (r) {
+    r->resumed = true;
+    return r;
+  }
+  if (r.error().code == ExitCode::interrupted) return r;
+  if (ctx.note)
+    ctx.note("the resume token of " + v.role + " could not be used (" + r.error().detail +
+             "); discarding the partial receive and sending that stream again");
+  auto abort = ctx.target->run({"zfs", "recv", "-A", v.target_path});
+  if (!abort) return Unexpected{abort.error()};
+  return TransferStats{};
+}
+
+// The streams that bring the target from the snapshot both sides share up to `snap`, planned
+// from both sides' snapshots, listed at the same time (each is a round trip to another host).
+Result<ZfsSendPlan> plan_sends(const TransferContext& ctx, const Volume& v, const std::string& snap,
+                               const std::string& written) {
+  auto src_future = std::async(std::launch::async, [&] { return list_snapshots(*ctx.source, v.source_path); });
+  auto tgt = list_snapshots(*ctx.target, v.target_path);
+  auto src = src_future.get();
+  if (!src) return Unexpected{src.error()};
+  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
+  if (!tgt) return Unexpected{tgt.error()};
+  bool changed = *tgt && written != "0";
+  auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
+  if (!plan) return fail(plan.error().on(ctx.target->name()));
+  return plan;
+}
+
+// One planned stream, with its size estimated first for the progress bar (the outage's small
+// increment goes without: a round trip it cannot spare).
+Result<TransferStats> send_one(const TransferContext& ctx, const Volume& v, const ZfsSend& s,
+                               const std::vector<std::string>& flags, const std::vector<std::string>& props) {
+  exec::StreamSpec spec;
+  spec.send = send_argv(flags, v.source_path, s, true);
+  spec.recv = recv_argv(v.target_path, !s.from, s.rollback, props);
+  uint64_t expected = 0;
+  if (!ctx.in_outage) {
+    auto est_argv = send_argv(flags, v.source_path, s, false);
+    est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
+    if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
+  }
+  return run_one(ctx, spec, v.role + " @" + s.to, expected);
+}
+
+// Holds the new common snapshot on both sides, so that nothing prunes the next increment's
+// base, and releases the holds on this move's older snapshots.
+Status hold_common_snapshot(const TransferContext& ctx, const Volume& v, const std::string& snap) {
+  for (const exec::Host* h : {ctx.source, ctx.target}) {
+    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
+    FERRY_TRY(hold(*h, ds + "@" + snap));
+    auto list = list_snapshots(*h, ds);
+    if (!list) return Unexpected{list.error()};
+    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
+      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw(release_argv(ds + "@" + s.name));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                           bool allow_rollback) {
   TransferStats total;
   auto facts = source_facts(*ctx.source, v.source_path);
   if (!facts) return Unexpected{facts.error()};
-  auto* flags = &facts->flags;
 
   // The outage's increment: one stream, no lookups first (each a round trip to a slow host).
   if (ctx.in_outage && allow_rollback && !ctx.known_base.empty() && ctx.known_base != snap) {
@@ -415,92 +641,28 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
                            "); looking at the target and sending again");
   }
 
-  // The target's state in one round trip: its resume token and what was written since the last
-  // snapshot (a missing dataset answers nothing).
-  std::string token = "-", written = "0";
-  if (auto state = ctx.target->probe({"zfs", "get", "-H", "-p", "-o", "property,value", "receive_resume_token,written",
-                                      v.target_path});
-      !state) {
-    return Unexpected{state.error()};
-  } else if (*state) {
-    std::istringstream in(**state);
-    std::string prop, value;
-    while (in >> prop >> value) (prop == "written" ? written : token) = value;
-  }
-  // An interrupted stream first: resume it with its token, or discard it if the token is stale.
-  {
-    if (token != "-" && !token.empty()) {
-      // The dry run of the resumed stream says whose it is (continued or discarded only if this
-      // move's), what the target already has (the token's "bytes") and what is left ("size").
-      auto contents = read_token(*ctx.source, token);
-      if (!token_is_this_moves(contents, ctx, v)) return fail(not_this_moves_partial(ctx, v, contents));
-      uint64_t left = parse_send_size(contents.dry_run).value_or(0);
-      std::string have;
-      if (auto b = parse_token_bytes(contents.dry_run)) have = " (" + util::format_bytes(*b) + " already on the target)";
-      if (ctx.note) ctx.note("resuming the interrupted stream of " + v.role + " with zfs send -t" + have);
-      exec::StreamSpec spec;
-      spec.send = {"zfs", "send", "-v", "-P", "-t", token};
-      spec.recv = {"zfs", "recv", "-s", "-u", v.target_path};
-      auto r = run_one(ctx, spec, v.role + " (resumed)", left);
-      if (r) {
-        total.bytes += r->bytes;
-        total.seconds += r->seconds;
-        total.streams += 1;
-        total.resumed = true;
-      } else if (r.error().code == ExitCode::interrupted) {
-        return r;
-      } else {
-        if (ctx.note)
-          ctx.note("the resume token of " + v.role + " could not be used (" + r.error().detail +
-                   "); discarding the partial receive and sending that stream again");
-        auto abort = ctx.target->run({"zfs", "recv", "-A", v.target_path});
-        if (!abort) return Unexpected{abort.error()};
-      }
-    }
+  auto state = receive_state(ctx, v);
+  if (!state) return Unexpected{state.error()};
+  if (state->token != "-" && !state->token.empty()) {
+    auto resumed = resume_interrupted(ctx, v, state->token);
+    if (!resumed) return resumed;
+    add_stats(total, *resumed);
   }
 
-  // Both sides' snapshots at the same time: each is a round trip to another host.
-  auto src_future = std::async(std::launch::async, [&] { return list_snapshots(*ctx.source, v.source_path); });
-  auto tgt = list_snapshots(*ctx.target, v.target_path);
-  auto src = src_future.get();
-  if (!src) return Unexpected{src.error()};
-  if (!*src) return fail(make_error("dataset " + v.source_path + " does not exist").on(ctx.source->name()));
-  if (!tgt) return Unexpected{tgt.error()};
-  bool changed = *tgt && written != "0";
-  auto plan = plan_zfs_sends(**src, *tgt, snap, changed);
-  if (!plan) return fail(plan.error().on(ctx.target->name()));
-  auto* props = &facts->props;
+  auto plan = plan_sends(ctx, v, snap, state->written);
+  if (!plan) return Unexpected{plan.error()};
   for (auto& s : plan->sends) {
     if (s.rollback && !allow_rollback)
       return fail(make_error(v.target_path + " was changed on the target since the last sync")
                       .on(ctx.target->name())
                       .with_hint("ferry discards such changes only when it knows they are the manager's own"));
-    exec::StreamSpec spec;
-    spec.send = send_argv(*flags, v.source_path, s, true);
-    spec.recv = recv_argv(v.target_path, !s.from, s.rollback, *props);
-    uint64_t expected = 0;  // for the progress bar; the outage's small increment goes without
-    if (!ctx.in_outage) {
-      auto est_argv = send_argv(*flags, v.source_path, s, false);
-      est_argv.insert(est_argv.begin() + 2, {"-n", "-v", "-P"});
-      if (auto est = ctx.source->run(est_argv)) expected = parse_send_size(*est).value_or(0);
-    }
-    auto r = run_one(ctx, spec, v.role + " @" + s.to, expected);
+    auto r = send_one(ctx, v, s, facts->flags, facts->props);
     if (!r) return r;
-    total.bytes += r->bytes;
-    total.seconds += r->seconds;
-    total.streams += 1;
+    add_stats(total, *r);
   }
-  // Hold the new common snapshot on both sides; release the holds on older ferry snapshots.
-  // After the final increment the cleanup step does it, off the outage's path.
+  // After the final increment the cleanup step holds and releases, off the outage's path.
   if (ctx.in_outage) return total;
-  for (const exec::Host* h : {ctx.source, ctx.target}) {
-    const std::string& ds = h == ctx.source ? v.source_path : v.target_path;
-    FERRY_TRY(hold(*h, ds + "@" + snap));
-    auto list = list_snapshots(*h, ds);
-    if (!list) return Unexpected{list.error()};
-    for (auto& s : list->value_or(std::vector<SnapshotInfo>{}))
-      if (is_move_snapshot(s.name, ctx.move_id) && s.name != snap) (void)h->run_raw(release_argv(ds + "@" + s.name));
-  }
+  FERRY_TRY(hold_common_snapshot(ctx, v, snap));
   return total;
 }
 
@@ -540,7 +702,7 @@ std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, c
                                                                           "\"go\" after the stop or freeze"))};
   if (!ctx.bwlimit.empty()) return lines;
   for (auto& v : volumes) {
-    auto facts = source_facts(*ctx.source, v.source_path);
+    auto facts = described_facts(*ctx.source, v.source_path);
     if (!facts) continue;
     auto spec = final_increment_spec(facts->flags, v, "<last received>", snap);
     spec.target = ctx.target_from_source;

@@ -10,6 +10,16 @@
 
 namespace ferry::storage::zfs {
 
+// Each dataset's snapshots in creation order, from one listing of several datasets; nullopt: the
+// dataset does not exist.
+using SnapshotListings = std::map<std::string, std::optional<std::vector<SnapshotInfo>>>;
+
+// What a dataset's streams need of it, the same for every stream of a move.
+struct SourceFacts {
+  std::vector<std::string> flags;  // send flags
+  std::vector<std::string> props;  // local properties a plain stream does not carry
+};
+
 class ZfsDriver final : public StorageDriver {
  public:
   std::string name() const override { return "zfs"; }
@@ -29,6 +39,9 @@ class ZfsDriver final : public StorageDriver {
   std::vector<std::string> describe_cleanup(const TransferContext& ctx, const Volume& volume, const std::string& keep) override;
   std::vector<std::string> describe_transfer(const TransferContext& ctx, const Volume& volume,
                                              const std::string& snap) override;
+  // One `zfs list -t snapshot` per host naming every volume's dataset, and one `zfs get` of
+  // their source facts, all at once.
+  void prepare_describe(const TransferContext& ctx, const std::vector<Volume>& volumes) override;
   void arm_final_increment(const TransferContext& ctx, const Volume& volume, const std::string& snap) override;
   void arm_snapshot(const TransferContext& ctx, const std::vector<Volume>& volumes, const std::string& snap) override;
   std::vector<std::string> describe_armed(const TransferContext& ctx, const std::vector<Volume>& volumes,
@@ -43,10 +56,6 @@ class ZfsDriver final : public StorageDriver {
 
  private:
   // What does not change during a move, asked once per dataset (sends run in parallel threads).
-  struct SourceFacts {
-    std::vector<std::string> flags;  // send flags
-    std::vector<std::string> props;  // local properties a plain stream does not carry
-  };
   Result<SourceFacts> source_facts(const exec::Host& source, const std::string& ds);
   // The final increment of one dataset, armed as the outage began (from known_base to snap).
   struct ArmedIncrement {
@@ -56,6 +65,18 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
+  // What prepare_describe read, by dataset (an Error: that host's listing failed; facts only of
+  // the datasets the source could answer for).
+  struct DescribePass {
+    Result<SnapshotListings> source, target;
+    std::map<std::string, SourceFacts> facts;
+  };
+  // A dataset's snapshots or source facts for describing: from the pass, or asked now if it
+  // has none (no pass prepared, or a dataset it did not read).
+  Result<std::optional<std::vector<SnapshotInfo>>> described_snapshots(const exec::Host& host, const std::string& ds,
+                                                                       bool on_target);
+  Result<SourceFacts> described_facts(const exec::Host& source, const std::string& ds);
+  std::optional<DescribePass> described_;
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
   std::map<std::string, ArmedIncrement> armed_;  // by target dataset
@@ -64,6 +85,15 @@ class ZfsDriver final : public StorageDriver {
 
 // Parses `zfs list -H -p -t snapshot -o name,guid,createtxg` output.
 std::vector<SnapshotInfo> parse_snapshot_list(const std::string& text);
+// Parses one `zfs list -H -p -t snapshot -o name,guid,createtxg ... DS...` of `datasets` (`ok`: its
+// exit status was 0): stdout has the snapshots of those that exist, stderr a "cannot open 'DS':
+// dataset does not exist" line for each of the others. nullopt: it failed for another reason.
+std::optional<SnapshotListings> parse_snapshot_listings(const std::vector<std::string>& datasets, const std::string& out,
+                                                        const std::string& err, bool ok);
+// Parses `zfs get -H -o name,property,value,source encryption,<the carried properties> DS...`:
+// each dataset's facts as send_flags and carried_properties read them one dataset at a time.
+// A dataset zfs could not open is absent.
+std::map<std::string, SourceFacts> parse_source_facts(const std::string& text);
 // Parses the bytes figure of a `zfs send -v -P` progress or size line; nullopt for other lines.
 std::optional<uint64_t> parse_send_progress(std::string_view line);
 std::optional<uint64_t> parse_send_size(const std::string& dry_run_output);
