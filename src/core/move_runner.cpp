@@ -797,8 +797,9 @@ std::optional<CommandOutcome> begin_run(Session& s, const MoveRequest& request, 
     forget_finished_move(s);
     auto findings = run_preflight(s.ctx, PreflightOptions{});
     if (!json_output) s.ctx.reporter->checks("preflight", findings);
-    if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", findings_json(findings)}});
-    preflight_done = {{"findings", findings_json(findings)}};
+    json shown = findings_json(findings);
+    if (!all_passed(findings)) return failure(preflight_failure(findings), {{"preflight", shown}});
+    preflight_done = {{"findings", shown}};
   }
   if (auto st = start_new_move_if_needed(s, request); !st) return failure(st.error());
   if (!continuing) {
@@ -821,6 +822,45 @@ std::optional<CommandOutcome> begin_run(Session& s, const MoveRequest& request, 
   return std::nullopt;
 }
 
+// How this run stands to the journaled plan. A rerun of an open plan whose outage began, or of a
+// rollback that did not finish, is that move: the journaled request rules it (what the command
+// line leaves out comes from the journal; what it changes is refused). Before the outage the
+// command line rules (a plan for other options is made anew, e.g. crash mode's end of the source).
+struct ReconciledRequest {
+  MoveRequest effective;
+  bool continues_plan = false;
+  bool changed = false;  // options other than the open plan's, before its outage
+};
+
+Result<ReconciledRequest> reconcile_request(Session& s, MoveCommand command, const MoveRequest& request) {
+  ReconciledRequest r{request};
+  bool runs_a_plan = command != MoveCommand::plan && command != MoveCommand::cleanup && !command_name(command).empty();
+  r.continues_plan = s.state.open_plan && s.state.plan_request && runs_a_plan && s.state.open_command == command_name(command);
+  if (!(r.continues_plan || s.state.rollback_pending) || !s.state.plan_request || command == MoveCommand::plan) return r;
+  if (s.state.outage_begun || s.state.rollback_pending) {
+    auto merged = continue_request(*s.state.plan_request, request);
+    if (!merged) return Unexpected{merged.error()};
+    s.ctx.request = r.effective = *merged;
+    return r;
+  }
+  r.changed = request.to_json() != s.state.plan_request->to_json();
+  if (r.changed) s.ctx.say("the options differ from this move's plan (made before its outage): a new plan for them");
+  return r;
+}
+
+// The steps this run goes through: a rerun of the same command (or `plan`) continues the plan
+// it journaled, unless its options changed before the outage (then a new plan for them).
+Result<std::vector<Step>> steps_to_run(Session& s, MoveCommand command, bool continuing, bool request_changed, bool dry_run) {
+  PlanInput in = plan_input(s);
+  if (!continuing) { in.prepared = false; in.next_sequence = 1; in.first_round = 1; }
+  auto planned = steps_for(s, command, in, continuing, dry_run);
+  if (!planned) return planned;
+  bool journaled = continuing && s.state.open_plan;
+  if (journaled && command == MoveCommand::plan) return *s.state.open_plan;
+  if (journaled && s.state.open_command == command_name(command) && !request_changed) return *s.state.open_plan;
+  return planned;
+}
+
 CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings) {
   bool mutating = !settings.dry_run && command != MoveCommand::plan && command != MoveCommand::status;
   // Every input first: a bad one changes nothing, not even the local state dir.
@@ -841,26 +881,10 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     s.ctx.request = effective;
     return status_output(s);
   }
-  // A rerun of an open plan whose outage began, or of a rollback that did not finish, is that
-  // move: the journaled request rules it (what the command line leaves out comes from the
-  // journal; what it changes is refused).
-  const std::string open_name = command == MoveCommand::move ? "move" : command == MoveCommand::cutover ? "cutover"
-                                : command == MoveCommand::sync ? "sync" : command == MoveCommand::prepare ? "prepare"
-                                : command == MoveCommand::trial ? "try" : "";
-  bool continues_plan = s.state.open_plan && s.state.plan_request && !open_name.empty() && s.state.open_command == open_name;
-  // Before the outage the command line rules (a plan for other options is made anew, e.g. crash
-  // mode's end of the source); once the outage began, the journaled request does.
-  bool request_changed = false;
-  if ((continues_plan || s.state.rollback_pending) && s.state.plan_request && command != MoveCommand::plan) {
-    if (s.state.outage_begun || s.state.rollback_pending) {
-      auto merged = continue_request(*s.state.plan_request, request);
-      if (!merged) return failure(merged.error());
-      s.ctx.request = effective = *merged;
-    } else {
-      request_changed = request.to_json() != s.state.plan_request->to_json();
-      if (request_changed) s.ctx.say("the options differ from this move's plan (made before its outage): a new plan for them");
-    }
-  }
+  auto reconciled = reconcile_request(s, command, request);
+  if (!reconciled) return failure(reconciled.error());
+  const auto [effective_request, continues_plan, request_changed] = *reconciled;
+  effective = effective_request;
   if (auto d = discover(s.ctx); !d) return failure(d.error());
   // A move that will switch DNS after its health gate: its names must be ready for it now, not
   // found unlowered once the target serves.
@@ -892,17 +916,10 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
     report["already_done"] = true;
     return {ExitCode::ok, OutcomeKind::already_done, report};
   }
-  PlanInput in = plan_input(s);
-  if (!continuing) { in.prepared = false; in.next_sequence = 1; in.first_round = 1; }
   std::string name = command_name(command);
-  auto planned = steps_for(s, command, in, continuing, settings.dry_run);
+  auto planned = steps_to_run(s, command, continuing, request_changed, settings.dry_run);
   if (!planned) return failure(planned.error());
   std::vector<Step> steps = std::move(*planned);
-  // A rerun of the same command continues the plan it journaled.
-  // (Options changed before the outage: a new plan for them, e.g. crash mode's end of the source.)
-  if (continuing && s.state.open_plan && s.state.open_command == name && command != MoveCommand::plan && !request_changed)
-    steps = *s.state.open_plan;
-  else if (continuing && s.state.open_plan && command == MoveCommand::plan) steps = *s.state.open_plan;
   if (command == MoveCommand::plan || settings.dry_run) return plan_output(s, steps, true);
 
   if (command == MoveCommand::cleanup) {

@@ -150,8 +150,12 @@ Result<std::optional<std::string>> Host::probe(const std::vector<std::string>& a
   return std::optional<std::string>{std::move(done->out)};
 }
 
+std::string shown_line(const std::string& host, const std::string& command_line, const std::string& note) {
+  return "[" + host + "] " + command_line + (note.empty() ? "" : "  # " + note);
+}
+
 std::string shown_command(const std::string& host, const std::vector<std::string>& argv, const std::string& note) {
-  return "[" + host + "] " + shell_join(argv) + (note.empty() ? "" : "  # " + note);
+  return shown_line(host, shell_join(argv), note);
 }
 
 std::string shown_command(const Host& host, const std::vector<std::string>& argv, const std::string& note) {

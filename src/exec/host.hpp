@@ -52,7 +52,8 @@ class Host {
 
 // A command on a host as -v traces it while it runs and --dry-run shows it before it would:
 // "[host] <argv as shell words>", then "  # note" if there is one. One text for both, so that
-// the dry run is the list of what runs.
+// the dry run is the list of what runs. shown_line takes the command line already in words.
+std::string shown_line(const std::string& host, const std::string& command_line, const std::string& note = "");
 std::string shown_command(const std::string& host, const std::vector<std::string>& argv, const std::string& note = "");
 std::string shown_command(const Host& host, const std::vector<std::string>& argv, const std::string& note = "");
 // argv of `sh -c SCRIPT ...` with the script shown as <name> (a constant of ferry's source; its

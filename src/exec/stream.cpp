@@ -124,7 +124,7 @@ Status warm_stream_connection(const Host& source, const std::string& target) {
 std::string stream_command_line(const StreamSpec& spec) { return pipeline_text(stream_stages(spec)); }
 
 std::string shown_stream(const Host& source, const StreamSpec& spec, const std::string& note) {
-  return "[" + source.name() + "] " + stream_command_line(spec) + (note.empty() ? "" : "  # " + note);
+  return shown_line(source.name(), stream_command_line(spec), note);
 }
 
 StreamSpec shown_under_deadline(StreamSpec spec) {
@@ -181,7 +181,7 @@ Result<StreamResult> run_stream(const Host& source, const StreamSpec& given) {
   StreamSpec spec = given;
   if (spec.recv_deadline.count() == 0) spec.recv_deadline = remote_deadline();
   auto stages = stream_stages(spec);
-  if (auto* trace = source.settings().trace) trace->line("+ [" + source.name() + "] " + pipeline_text(stages));
+  if (auto* trace = source.settings().trace) trace->line("+ " + shown_line(source.name(), pipeline_text(stages)));
   if (source.is_local()) return run_local(stages, spec);
   // Remote source: one bash on the source runs the pipeline under a terminal, so that if ferry
   // dies the terminal hangs up and every stage gets SIGHUP. bash reports each stage's status.
@@ -219,7 +219,7 @@ Result<ArmedStream> ArmedStream::spawn(const Host& host, const std::string& scri
                                        const Readiness& readiness) {
   if (host.is_local()) return fail("internal error: only a command on a remote host can be armed");
   FERRY_TRY(host.connect());
-  if (auto* trace = host.settings().trace) trace->line("+ " + shown_armed("[" + host.name() + "] " + shown));
+  if (auto* trace = host.settings().trace) trace->line("+ " + shown_armed(shown_line(host.name(), shown)));
   SpawnSpec s;
   s.argv = host.wrap({"bash", "-c", script}, /*tty=*/true);
   s.in = Stdio::make_pipe();
