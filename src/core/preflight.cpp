@@ -10,6 +10,7 @@
 #include "core/return_target.hpp"
 #include "exec/stream.hpp"
 #include "forward/port_forward.hpp"
+#include "instance/id_map.hpp"
 #include "util/units.hpp"
 
 namespace ferry::core {
@@ -76,6 +77,73 @@ void check_source_reaches_target(MoveContext& ctx, Checks& c) {
          " true); or name the target as the source reaches it with --target-from-source");
 }
 
+// Whether a static IPv4 address lies in a network's CIDR (textual, as LXD writes both).
+bool address_in(const std::string& addr, const std::string& cidr) {
+  auto slash = cidr.find('/');
+  int bits = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
+  auto to_int = [](const std::string& ip) {
+    unsigned a = 0, b = 0, cc = 0, dd = 0;
+    std::sscanf(ip.c_str(), "%u.%u.%u.%u", &a, &b, &cc, &dd);
+    return (a << 24) | (b << 16) | (cc << 8) | dd;
+  };
+  unsigned mask = bits <= 0 ? 0 : bits >= 32 ? ~0u : ~0u << (32 - bits);
+  return (to_int(addr) & mask) == (to_int(cidr.substr(0, slash)) & mask);
+}
+
+void check_pools(MoveContext& ctx, Checks& c) {
+  auto& tm = *ctx.target_manager;
+  for (auto& pool : ctx.discovery.pools) {
+    auto sp = ctx.source_manager->pool(pool);
+    auto tp = tm.find_pool(pool);
+    if (!sp || !tp) { c.error("target pool", !sp ? sp.error() : tp.error()); continue; }
+    if (!*tp) c.fail("target pool", "storage pool '" + pool + "' does not exist on " + ctx.target.name(),
+                     "create it there with the same name and driver (" + sp->driver + ")");
+    else if ((*tp)->driver != sp->driver)
+      c.fail("target pool", "pool '" + pool + "' is " + (*tp)->driver + " on the target but " + sp->driver + " on the source",
+             "ferry needs the same driver on both sides");
+    else c.pass("target pool", "pool '" + pool + "' (" + sp->driver + ") exists on both hosts");
+  }
+}
+
+void check_profiles(MoveContext& ctx, Checks& c) {
+  auto& tm = *ctx.target_manager;
+  auto& inst = ctx.discovery.instance;
+  for (auto& profile : inst.profiles) {
+    auto p = tm.has_profile(profile);
+    if (!p) c.error("profiles", p.error());
+    else if (!*p) c.fail("profiles", "profile '" + profile + "' does not exist on " + ctx.target.name(),
+                         "create it there with the same content: " + ctx.source_manager->client() + " profile show " +
+                         profile + " on the source, then " + tm.client() + " profile create " + profile +
+                         " and edit it on the target");
+  }
+  if (std::all_of(c.findings.begin(), c.findings.end(), [](auto& f) { return f.check != "profiles" || f.ok; }))
+    c.pass("profiles", std::to_string(inst.profiles.size()) + " profile(s) exist on the target");
+}
+
+// Each NIC's network exists on the target, and a static IPv4 address lies in it.
+void check_nic_network(MoveContext& ctx, Checks& c, const std::string& dev, const nlohmann::json& d) {
+  auto& tm = *ctx.target_manager;
+  std::string net = d.value("network", d.value("parent", ""));
+  if (net.empty()) return;
+  auto has = tm.has_network(net);
+  if (!has) return c.error("networks", has.error());
+  if (!*has)
+    return c.fail("networks", "network '" + net + "' (NIC " + dev + ") does not exist on " + ctx.target.name(),
+                  "create it there: " + tm.client() + " network create " + net);
+  std::string addr = d.value("ipv4.address", "");
+  if (addr.empty()) return c.pass("networks", "NIC " + dev + " fits network '" + net + "' on the target");
+  auto n = tm.network(net);
+  if (!n) return c.error("networks", n.error());
+  std::string cidr = n->value("config", nlohmann::json::object()).value("ipv4.address", "");
+  if (!address_in(addr, cidr))
+    c.fail("networks", "NIC " + dev + " has the static address " + addr + ", outside network '" + net + "' (" + cidr +
+                           ") on the target",
+           "give the NIC an address in " + cidr + " (or remove ipv4.address) before the move");
+  else c.pass("networks", "NIC " + dev + " (" + addr + ") fits " + net + " (" + cidr + ") on the target");
+}
+
+// What the instance needs of the target's manager: it answers, and has the project, pools,
+// profiles and networks the instance uses.
 void check_manager_objects(MoveContext& ctx, Checks& c) {
   auto& tm = *ctx.target_manager;
   auto avail = tm.available();
@@ -91,55 +159,10 @@ void check_manager_objects(MoveContext& ctx, Checks& c) {
     else if (!*p) c.fail("project", "project '" + inst.project + "' does not exist on " + ctx.target.name(),
                          "create it there: " + tm.client() + " project create " + inst.project);
   }
-  for (auto& pool : ctx.discovery.pools) {
-    auto sp = ctx.source_manager->pool(pool);
-    auto tp = tm.find_pool(pool);
-    if (!sp || !tp) { c.error("target pool", !sp ? sp.error() : tp.error()); continue; }
-    if (!*tp) c.fail("target pool", "storage pool '" + pool + "' does not exist on " + ctx.target.name(),
-                     "create it there with the same name and driver (" + sp->driver + ")");
-    else if ((*tp)->driver != sp->driver)
-      c.fail("target pool", "pool '" + pool + "' is " + (*tp)->driver + " on the target but " + sp->driver + " on the source",
-             "ferry needs the same driver on both sides");
-    else c.pass("target pool", "pool '" + pool + "' (" + sp->driver + ") exists on both hosts");
-  }
-  for (auto& profile : inst.profiles) {
-    auto p = tm.has_profile(profile);
-    if (!p) c.error("profiles", p.error());
-    else if (!*p) c.fail("profiles", "profile '" + profile + "' does not exist on " + ctx.target.name(),
-                         "create it there with the same content: " + ctx.source_manager->client() + " profile show " +
-                         profile + " on the source, then " + tm.client() + " profile create " + profile +
-                         " and edit it on the target");
-  }
-  if (std::all_of(c.findings.begin(), c.findings.end(), [](auto& f) { return f.check != "profiles" || f.ok; }))
-    c.pass("profiles", std::to_string(inst.profiles.size()) + " profile(s) exist on the target");
-  for (auto& [dev, d] : inst.expanded_devices.items()) {
-    if (d.value("type", "") != "nic") continue;
-    std::string net = d.value("network", d.value("parent", ""));
-    if (net.empty()) continue;
-    auto has = tm.has_network(net);
-    if (!has) { c.error("networks", has.error()); continue; }
-    if (!*has) { c.fail("networks", "network '" + net + "' (NIC " + dev + ") does not exist on " + ctx.target.name(),
-                        "create it there: " + tm.client() + " network create " + net); continue; }
-    std::string addr = d.value("ipv4.address", "");
-    if (addr.empty()) { c.pass("networks", "NIC " + dev + " fits network '" + net + "' on the target"); continue; }
-    auto n = tm.network(net);
-    if (!n) { c.error("networks", n.error()); continue; }
-    std::string cidr = n->value("config", nlohmann::json::object()).value("ipv4.address", "");
-    // Same /24-or-wider prefix check done textually on the network part.
-    auto slash = cidr.find('/');
-    int bits = slash == std::string::npos ? 32 : std::stoi(cidr.substr(slash + 1));
-    auto to_int = [](const std::string& ip) {
-      unsigned a = 0, b = 0, cc = 0, dd = 0;
-      std::sscanf(ip.c_str(), "%u.%u.%u.%u", &a, &b, &cc, &dd);
-      return (a << 24) | (b << 16) | (cc << 8) | dd;
-    };
-    unsigned mask = bits == 0 ? 0 : ~0u << (32 - bits);
-    if ((to_int(addr) & mask) != (to_int(cidr.substr(0, slash)) & mask))
-      c.fail("networks", "NIC " + dev + " has the static address " + addr + ", outside network '" + net + "' (" +
-                             cidr + ") on the target",
-             "give the NIC an address in " + cidr + " (or remove ipv4.address) before the move");
-    else c.pass("networks", "NIC " + dev + " (" + addr + ") fits " + net + " (" + cidr + ") on the target");
-  }
+  check_pools(ctx, c);
+  check_profiles(ctx, c);
+  for (auto& [dev, d] : inst.expanded_devices.items())
+    if (d.value("type", "") == "nic") check_nic_network(ctx, c, dev, d);
 }
 
 // A MAC or static address of the instance's NICs that another instance on the target already
@@ -277,13 +300,27 @@ void check_storage_hosts(MoveContext& ctx, Checks& c) {
   }
 }
 
+// An unprivileged container's ids come from the ranges the host gives root: a target that gives
+// fewer than the container uses cannot start it; other ranges remap every file at its first start.
 void check_idmap(MoveContext& ctx, Checks& c) {
-  auto read = [](const exec::Host& h) -> std::string {
+  auto read = [](const exec::Host& h) {
     auto out = instance::root_id_ranges(h);
-    return out ? *out : std::string();
+    return out ? *out : instance::RootIdRanges{};
   };
-  std::string s = read(ctx.source), t = read(ctx.target);
-  if (s == t) return c.pass("id map", "same subordinate id ranges for root on both hosts");
+  auto s = read(ctx.source), t = read(ctx.target);
+  auto& inst = ctx.discovery.instance;
+  auto need = instance::ids_needed(inst.config, inst.expanded_config);
+  uint64_t uids = instance::largest_count(t.uids), gids = instance::largest_count(t.gids);
+  if (need.uids > 0 && t.has_uids() && (uids < need.uids || gids < need.gids))
+    return c.fail("id map",
+                  fmt::format("'{}' needs {} uids and {} gids for its id map; {} gives root only {} and {} "
+                              "(/etc/subuid, /etc/subgid): {} could not start it there",
+                              inst.name, need.uids, need.gids, ctx.target.name(), uids, gids,
+                              instance::to_string(ctx.target_manager->kind())),
+                  fmt::format("give root at least {} ids in /etc/subuid and /etc/subgid on {} (e.g. root:1000000:1000000000) "
+                              "and restart {} there, or lower security.idmap.size on the source",
+                              std::max(need.uids, need.gids), ctx.target.name(), instance::to_string(ctx.target_manager->kind())));
+  if (s.text == t.text) return c.pass("id map", "same subordinate id ranges for root on both hosts");
   std::string size;
   if (auto b = ctx.driver->estimate_bytes(ctx.transfer_context(), ctx.discovery.volumes.front(), ""); b)
     size = " (" + util::format_bytes(*b) + ")";

@@ -28,6 +28,7 @@ InstanceInfo parse_instance(const nlohmann::json& j, const std::string& project)
   info.type = str(j, "type");
   info.last_used_at = str(j, "last_used_at");
   info.config = j.value("config", nlohmann::json::object());
+  info.expanded_config = j.value("expanded_config", info.config);
   info.devices = j.value("devices", nlohmann::json::object());
   info.expanded_devices = j.value("expanded_devices", info.devices);
   for (auto& p : j.value("profiles", nlohmann::json::array())) info.profiles.push_back(p.get<std::string>());

@@ -27,6 +27,7 @@ struct InstanceInfo {
   std::vector<AttachedVolume> volumes;
   std::vector<std::string> networks;  // managed networks the NICs use
   nlohmann::json config;              // the instance's own config (not expanded)
+  nlohmann::json expanded_config;     // with its profiles'
   nlohmann::json devices;             // the instance's own devices
   nlohmann::json expanded_devices;
   bool running() const { return status == "Running" || status == "Frozen"; }

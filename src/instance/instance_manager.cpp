@@ -185,12 +185,6 @@ Result<std::string> InstanceManager::pool_root(const PoolInfo& pool) const {
   return *root + "/" + pool.name;
 }
 
-Result<std::string> root_id_ranges(const exec::Host& host) {
-  auto out = host.probe({"sh", "-c", "grep -h '^root:' /etc/subuid /etc/subgid 2>/dev/null || true"});
-  if (!out) return Unexpected{out.error()};
-  return out->value_or("");
-}
-
 std::vector<std::string> InstanceManager::client_argv(std::vector<std::string> args) const {
   args.insert(args.begin(), client_);
   if (project_ != "default") args.insert(args.end(), {"--project", project_});

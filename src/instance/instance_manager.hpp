@@ -133,8 +133,4 @@ class InstanceManager {
   std::shared_ptr<exec::ArmedCommands> armed_ = std::make_shared<exec::ArmedCommands>();
 };
 
-// The subordinate id ranges /etc/subuid and /etc/subgid give root on the host (the id maps of
-// unprivileged containers come from them); empty if none.
-Result<std::string> root_id_ranges(const exec::Host& host);
-
 }  // namespace ferry::instance

@@ -6,7 +6,8 @@
 # volumes, subvolumes). Cases: missing profile on the target, target volume present and not
 # ferry's, not enough space, unknown instance, unreachable host, an unknown volume already
 # waiting in the target's pool, the instance's MAC and static address already another
-# instance's on the target's network.
+# instance's on the target's network, a target that gives root fewer subordinate ids than the
+# container's id map needs.
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 forget_ferry_copies t-pre
@@ -90,4 +91,16 @@ expect_refused "MAC and address taken on the target" \
 grep -q "MAC address $mac is already used" "$WORK/err" && grep -q "static IPv4 address 198.18.16.77 is already used" "$WORK/err" &&
   ok "both clashes named" || fail "not both clashes named: $(cat "$WORK/err")"
 on alpha lxc config device remove $name eth0 >/dev/null
+
+# 8. The target gives root 1000 subordinate ids: the container's map (65536 and more here) does
+#    not fit, and LXD could not start it there. Only beta's view of /etc/subuid changes (a bind
+#    mount in its own mount namespace; its daemon keeps the map it read at its start).
+printf 'root:100000:1000\n' >"$WORK/subuid.small"
+on beta mount --bind "$WORK/subuid.small" /etc/subuid
+cleanup "on_sh beta 'umount /etc/subuid 2>/dev/null; true'"
+expect_refused "id map the target cannot give" "needs 65536 uids and 65536 gids for its id map; beta gives root only 1000 and" \
+  $name --from alpha --to beta
+grep -q "fix: give root at least 65536 ids in /etc/subuid" "$WORK/err" && ok "id map: the fix names the files" ||
+  fail "id map: no fix naming /etc/subuid in: $(cat "$WORK/err")"
+on beta umount /etc/subuid
 finish
