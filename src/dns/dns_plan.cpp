@@ -115,77 +115,110 @@ bool read_value(const toml::table& dns, const char* key, std::optional<T>& out, 
   return false;
 }
 
-}  // namespace
-
-Result<DnsPlanInput> parse_dns_section(const std::string& toml_text, const std::string& origin) {
-  toml::table root;
+Result<toml::table> parse_toml(const std::string& toml_text, const std::string& origin) {
   try {
-    root = toml::parse(toml_text, origin);
+    return toml::parse(toml_text, origin);
   } catch (const toml::parse_error& e) {
     return file_error(origin, fmt::format("line {}: {}", e.source().begin.line, e.description()));
   }
-  DnsPlanInput input;
-  if (const auto* instance = root.get("instance")) {
-    if (auto v = instance->value<std::string>()) input.move = *v;
-  }
-  const toml::node* dns_node = root.get("dns");
-  if (!dns_node) return input;
-  const toml::table* dns = dns_node->as_table();
-  if (!dns) return file_error(origin, "dns must be a table ([dns])");
+}
 
+// Unknown keys are refused: a typo would otherwise fall back to a default without a word.
+Status check_dns_keys(const toml::table& dns, const std::string& origin) {
   static const std::set<std::string> known = {
       "move",    "provider", "zone",         "ttl",       "servers", "primary",
       "key_file", "timeout", "verify_timeout", "api_url", "api_key_file", "server_id", "insecure_api",
       "command", "poll_interval", "manual_timeout", "record"};
-  for (const auto& [key, node] : *dns) {
+  for (const auto& [key, node] : dns) {
     if (!known.count(std::string(key.str())))
       return file_error(origin, fmt::format("unknown key dns.{}{}", key.str(), where(node)));
   }
-  std::string why;
-  bool ok = read_value(*dns, "move", input.move, why) && read_value(*dns, "provider", input.provider, why) &&
-            read_value(*dns, "zone", input.zone, why) && read_value(*dns, "ttl", input.ttl, why) &&
-            read_value(*dns, "servers", input.servers, why) && read_value(*dns, "primary", input.primary, why) &&
-            read_value(*dns, "key_file", input.key_file, why) && read_value(*dns, "timeout", input.timeout, why) &&
-            read_value(*dns, "verify_timeout", input.verify_timeout, why) &&
-            read_value(*dns, "api_url", input.api_url, why) &&
-            read_value(*dns, "api_key_file", input.api_key_file, why) &&
-            read_value(*dns, "server_id", input.server_id, why) && read_value(*dns, "command", input.command, why) &&
-            read_value(*dns, "insecure_api", input.insecure_api, why) &&
-            read_value(*dns, "poll_interval", input.poll_interval, why) &&
-            read_value(*dns, "manual_timeout", input.manual_timeout, why);
-  if (!ok) return file_error(origin, why);
+  return {};
+}
 
-  if (const toml::node* records = dns->get("record")) {
-    const toml::array* list = records->as_array();
-    if (!list) return file_error(origin, "dns.record must be an array of tables ([[dns.record]])" + where(*records));
-    std::vector<RecordSpec> specs;
-    for (const auto& item : *list) {
-      const toml::table* t = item.as_table();
-      if (!t) return file_error(origin, "each dns.record must be a table ([[dns.record]])" + where(item));
-      RecordSpec spec;
-      for (const auto& [key, node] : *t) {
-        if (key.str() != "name" && key.str() != "new")
-          return file_error(origin, fmt::format("unknown key dns.record.{}{}", key.str(), where(node)));
-      }
-      auto name = (*t)["name"].value<std::string>();
-      if (!name) return file_error(origin, "a [[dns.record]] has no name" + where(item));
-      spec.name = *name;
-      if (const toml::node* n = t->get("new")) {
-        if (auto single = n->value<std::string>()) {
-          spec.new_addresses.push_back(*single);
-        } else if (const auto* arr = n->as_array()) {
-          for (const auto& a : *arr) {
-            auto v = a.value<std::string>();
-            if (!v) return file_error(origin, "dns.record.new must be a list of addresses" + where(a));
-            spec.new_addresses.push_back(*v);
-          }
-        } else {
-          return file_error(origin, "dns.record.new must be a list of addresses" + where(*n));
-        }
-      }
-      specs.push_back(std::move(spec));
+// Every key of [dns] but the records, in this order: the first one of the wrong type is named.
+bool read_settings(const toml::table& dns, DnsPlanInput& input, std::string& why) {
+  return read_value(dns, "move", input.move, why) && read_value(dns, "provider", input.provider, why) &&
+         read_value(dns, "zone", input.zone, why) && read_value(dns, "ttl", input.ttl, why) &&
+         read_value(dns, "servers", input.servers, why) && read_value(dns, "primary", input.primary, why) &&
+         read_value(dns, "key_file", input.key_file, why) && read_value(dns, "timeout", input.timeout, why) &&
+         read_value(dns, "verify_timeout", input.verify_timeout, why) &&
+         read_value(dns, "api_url", input.api_url, why) &&
+         read_value(dns, "api_key_file", input.api_key_file, why) &&
+         read_value(dns, "server_id", input.server_id, why) && read_value(dns, "command", input.command, why) &&
+         read_value(dns, "insecure_api", input.insecure_api, why) &&
+         read_value(dns, "poll_interval", input.poll_interval, why) &&
+         read_value(dns, "manual_timeout", input.manual_timeout, why);
+}
+
+// A record's `new`: one address, or a list of them.
+Result<std::vector<std::string>> read_new_addresses(const toml::node& node, const std::string& origin) {
+  std::vector<std::string> addresses;
+  if (auto single = node.value<std::string>()) {
+    addresses.push_back(*single);
+  } else if (const auto* arr = node.as_array()) {
+    for (const auto& a : *arr) {
+      auto v = a.value<std::string>();
+      if (!v) return file_error(origin, "dns.record.new must be a list of addresses" + where(a));
+      addresses.push_back(*v);
     }
-    input.records = std::move(specs);
+  } else {
+    return file_error(origin, "dns.record.new must be a list of addresses" + where(node));
+  }
+  return addresses;
+}
+
+// One [[dns.record]]: a name and, for a switch, its new addresses.
+Result<RecordSpec> read_record(const toml::node& item, const std::string& origin) {
+  const toml::table* t = item.as_table();
+  if (!t) return file_error(origin, "each dns.record must be a table ([[dns.record]])" + where(item));
+  for (const auto& [key, node] : *t) {
+    if (key.str() != "name" && key.str() != "new")
+      return file_error(origin, fmt::format("unknown key dns.record.{}{}", key.str(), where(node)));
+  }
+  auto name = (*t)["name"].value<std::string>();
+  if (!name) return file_error(origin, "a [[dns.record]] has no name" + where(item));
+  RecordSpec spec;
+  spec.name = *name;
+  if (const toml::node* n = t->get("new")) {
+    auto addresses = read_new_addresses(*n, origin);
+    if (!addresses) return fail(addresses.error());
+    spec.new_addresses = std::move(*addresses);
+  }
+  return spec;
+}
+
+Result<std::vector<RecordSpec>> read_records(const toml::node& records, const std::string& origin) {
+  const toml::array* list = records.as_array();
+  if (!list) return file_error(origin, "dns.record must be an array of tables ([[dns.record]])" + where(records));
+  std::vector<RecordSpec> specs;
+  for (const auto& item : *list) {
+    auto spec = read_record(item, origin);
+    if (!spec) return fail(spec.error());
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+Result<DnsPlanInput> parse_dns_section(const std::string& toml_text, const std::string& origin) {
+  auto root = parse_toml(toml_text, origin);
+  if (!root) return fail(root.error());
+  DnsPlanInput input;
+  if (const auto* instance = root->get("instance")) {
+    if (auto v = instance->value<std::string>()) input.move = *v;  // dns.move, read below, wins
+  }
+  const toml::node* dns_node = root->get("dns");
+  if (!dns_node) return input;
+  const toml::table* dns = dns_node->as_table();
+  if (!dns) return file_error(origin, "dns must be a table ([dns])");
+  if (auto known = check_dns_keys(*dns, origin); !known) return fail(known.error());
+  if (std::string why; !read_settings(*dns, input, why)) return file_error(origin, why);
+  if (const toml::node* records = dns->get("record")) {
+    auto specs = read_records(*records, origin);
+    if (!specs) return fail(specs.error());
+    input.records = std::move(*specs);
   }
   return input;
 }
