@@ -306,3 +306,16 @@ TEST(DnsPlan, ThePowerdnsUrlLosesItsTrailingSlashes) {
   EXPECT_EQ(plan.error().what, "the PowerDNS API URL must begin with https:// (or http://): dns.example");
   EXPECT_EQ(plan.error().hint, "give it as https://HOST:PORT");
 }
+
+// A name given twice is refused as such, even when the second one's addresses are bad too.
+TEST(DnsPlan, ANameTwiceIsSaidBeforeItsAddresses) {
+  DnsPlanInput in;
+  in.move = "c1";
+  in.provider = "manual";
+  in.zone = "ferry.test.";
+  in.records = std::vector<RecordSpec>{{"svc", {}}, {"svc", {"not-an-address"}}};
+  auto plan = finalize_plan(in);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().what, "svc.ferry.test. is named twice");
+  EXPECT_EQ(plan.error().code, ferry::ExitCode::usage);
+}
