@@ -15,6 +15,14 @@ Error stage_error(std::string what, std::string hint) {
   return make_error(std::move(what)).with_hint(std::move(hint)).with_code(ExitCode::preflight);
 }
 
+// Every step after lower refuses a move without DNS state with this. `nothing_to`: the step, said
+// after the reason ("; nothing to verify"); empty for switch, whose hint says what to do instead.
+Error never_lowered(const std::string& move, const std::string& nothing_to, std::string hint) {
+  std::string what = fmt::format("the DNS of move {} was never lowered", move);
+  if (!nothing_to.empty()) what += "; nothing to " + nothing_to;
+  return stage_error(std::move(what), std::move(hint));
+}
+
 // A step asked for before its wait is over: refused with the wait (exit 6), or, when the time is
 // not known, with why (exit 3). `waiting_for`: what the wait protects; `force`: how to go anyway.
 Error too_early(const std::string& step, const std::string& why, const Result<double>& allowed,
@@ -338,8 +346,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
 DnsMove::SwitchGate DnsMove::switch_gate(const std::optional<DnsState>& loaded, double now) const {
   SwitchGate gate;
   if (!loaded) {
-    gate.refusal = stage_error(fmt::format("the DNS of move {} was never lowered", plan_.move),
-                               "run ferry dns lower first, and wait out the old TTL");
+    gate.refusal = never_lowered(plan_.move, "", "run ferry dns lower first, and wait out the old TTL");
     return gate;
   }
   const DnsState& state = *loaded;
@@ -425,9 +432,7 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
   auto report = start("verify", o.dry_run);
   auto loaded = load_state(state_file_);
   if (!loaded) return failed(report, loaded.error());
-  if (!*loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to verify", plan_.move),
-                                      "run ferry dns lower first"));
+  if (!*loaded) return failed(report, never_lowered(plan_.move, "verify", "run ferry dns lower first"));
   DnsState state = std::move(**loaded);
   verify_state(report, state);
   if (!o.dry_run) {
@@ -449,9 +454,7 @@ DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
   auto& loaded = held->state;
-  if (!loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to abort", plan_.move),
-                                      ""));
+  if (!loaded) return failed(report, never_lowered(plan_.move, "abort", ""));
   DnsState state = std::move(*loaded);
   if (state.target_served || state.stage == DnsStage::finished)
     return failed(report, stage_error(
@@ -482,9 +485,7 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
   auto& loaded = held->state;
-  if (!loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to finish", plan_.move),
-                                      ""));
+  if (!loaded) return failed(report, never_lowered(plan_.move, "finish", ""));
   DnsState state = std::move(*loaded);
   if (state.stage == DnsStage::lowered)
     return failed(report, stage_error("the records were never switched; there is nothing to finish",
