@@ -47,6 +47,17 @@ std::vector<RRsetKey> keys_for(const std::vector<std::string>& names) {
   return keys;
 }
 
+// When the step after the state's stage is allowed: switch after lower, finish after switch.
+// None when no step waits, or when its time is not known yet (the step itself says why).
+std::optional<double> next_step_at(const DnsState& state) {
+  if (state.stage == DnsStage::lowered) {
+    if (auto at = switch_allowed_at(state)) return *at;
+  } else if (state.stage == DnsStage::switched) {
+    if (auto at = finish_allowed_at(state)) return *at;
+  }
+  return std::nullopt;
+}
+
 std::string seconds_text(double s) {
   if (s < 120) return fmt::format("{:.0f} s", std::ceil(s));
   if (s < 7200) return fmt::format("{:.0f} min {:.0f} s", std::floor(s / 60), std::fmod(std::ceil(s), 60));
@@ -441,11 +452,7 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
     if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
   }
   report.state = state;
-  if (state.stage == DnsStage::lowered) {
-    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
-  } else if (state.stage == DnsStage::switched) {
-    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
-  }
+  report.next_step_at = next_step_at(state);
   return report;
 }
 
@@ -540,11 +547,7 @@ DnsStepReport DnsMove::status(bool ask_servers) {
                               .with_code(ExitCode::preflight));
   DnsState state = std::move(**loaded);
   report.state = state;
-  if (state.stage == DnsStage::lowered) {
-    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
-  } else if (state.stage == DnsStage::switched) {
-    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
-  }
+  report.next_step_at = next_step_at(state);
   if (ask_servers) {
     auto list = servers();
     if (!list) {
