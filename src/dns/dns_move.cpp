@@ -290,33 +290,48 @@ DnsState state_before_lowering(const DnsPlan& plan, const std::vector<RecordSet>
   fresh.plan = plan_json;
   return fresh;
 }
+
+// The lowering `lower` carries on (none: it starts one): the recorded one, for the same names
+// only (`names` empty: the recorded ones). A finished or aborted one is over; one recorded for
+// other names but never applied is dropped; a switched one, or an applied one for other names,
+// is refused.
+Result<std::optional<DnsState>> lowering_to_continue(std::optional<DnsState> state, const std::vector<std::string>& names) {
+  if (!state || state->stage == DnsStage::finished || state->stage == DnsStage::aborted)
+    return std::optional<DnsState>{};
+  if (state->stage == DnsStage::switched)
+    return fail(stage_error("this move's DNS is already switched; there is nothing to lower",
+                            "ferry dns status shows where it stands"));
+  if (names.empty() || names == names_of(state->original)) return state;
+  if (state->lowered_at)
+    return fail(stage_error(
+        fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
+        "run ferry dns abort first, then lower the new set of names"));
+  return std::optional<DnsState>{};  // never applied: start over with the new names
+}
+
+// From the original records to the lowered ones, for those whose TTL changes.
+ChangeSet lowering_change(const std::string& zone, const DnsState& state) {
+  ChangeSet change{DnsAction::lower, zone, {}};
+  for (const auto& l : state.lowered) {
+    const auto* orig = find_rrset(state.original, key_of(l));
+    if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
+  }
+  return change;
+}
 }  // namespace
 
 DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
   auto report = start("lower", o.dry_run);
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
-  auto& loaded = held->state;
   auto p = provider();
   if (!p) return failed(report, p.error());
   report.provider_target = (*p)->target();
 
-  std::optional<DnsState> state = std::move(loaded);
-  if (state && (state->stage == DnsStage::finished || state->stage == DnsStage::aborted)) state.reset();
   const auto names = plan_.absolute_names();
-  if (state) {
-    // A lowering (possibly unconfirmed) exists: continue it, for the same names only.
-    if (state->stage == DnsStage::switched)
-      return failed(report, stage_error("this move's DNS is already switched; there is nothing to lower",
-                                        "ferry dns status shows where it stands"));
-    if (!names.empty() && names != names_of(state->original)) {
-      if (state->lowered_at)
-        return failed(report, stage_error(
-                   fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
-                   "run ferry dns abort first, then lower the new set of names"));
-      state.reset();  // never applied: start over with the new names
-    }
-  }
+  auto continued = lowering_to_continue(std::move(held->state), names);
+  if (!continued) return failed(report, continued.error());
+  std::optional<DnsState> state = std::move(*continued);
   if (!state) {
     if (names.empty())
       return failed(report, make_error("no names to lower")
@@ -333,12 +348,8 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     if (auto s = save(report, fresh, o.dry_run); !s) return failed(report, s.error());
     state = std::move(fresh);
   }
-  ChangeSet change{DnsAction::lower, plan_.zone, {}};
-  for (const auto& l : state->lowered) {
-    const auto* orig = find_rrset(state->original, key_of(l));
-    if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
-  }
-  if (auto s = apply_change(report, change, o.dry_run); !s) return failed(report, s.error());
+  if (auto s = apply_change(report, lowering_change(plan_.zone, *state), o.dry_run); !s)
+    return failed(report, s.error());
   if (o.dry_run) {
     report.state = state;
     return report;
