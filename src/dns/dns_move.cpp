@@ -15,6 +15,14 @@ Error stage_error(std::string what, std::string hint) {
   return make_error(std::move(what)).with_hint(std::move(hint)).with_code(ExitCode::preflight);
 }
 
+// Every step after lower refuses a move without DNS state with this. `nothing_to`: the step, said
+// after the reason ("; nothing to verify"); empty for switch, whose hint says what to do instead.
+Error never_lowered(const std::string& move, const std::string& nothing_to, std::string hint) {
+  std::string what = fmt::format("the DNS of move {} was never lowered", move);
+  if (!nothing_to.empty()) what += "; nothing to " + nothing_to;
+  return stage_error(std::move(what), std::move(hint));
+}
+
 // A step asked for before its wait is over: refused with the wait (exit 6), or, when the time is
 // not known, with why (exit 3). `waiting_for`: what the wait protects; `force`: how to go anyway.
 Error too_early(const std::string& step, const std::string& why, const Result<double>& allowed,
@@ -37,6 +45,17 @@ std::vector<RRsetKey> keys_for(const std::vector<std::string>& names) {
     keys.push_back({n, RecordType::aaaa});
   }
   return keys;
+}
+
+// When the step after the state's stage is allowed: switch after lower, finish after switch.
+// None when no step waits, or when its time is not known yet (the step itself says why).
+std::optional<double> next_step_at(const DnsState& state) {
+  if (state.stage == DnsStage::lowered) {
+    if (auto at = switch_allowed_at(state)) return *at;
+  } else if (state.stage == DnsStage::switched) {
+    if (auto at = finish_allowed_at(state)) return *at;
+  }
+  return std::nullopt;
 }
 
 std::string seconds_text(double s) {
@@ -271,33 +290,48 @@ DnsState state_before_lowering(const DnsPlan& plan, const std::vector<RecordSet>
   fresh.plan = plan_json;
   return fresh;
 }
+
+// The lowering `lower` carries on (none: it starts one): the recorded one, for the same names
+// only (`names` empty: the recorded ones). A finished or aborted one is over; one recorded for
+// other names but never applied is dropped; a switched one, or an applied one for other names,
+// is refused.
+Result<std::optional<DnsState>> lowering_to_continue(std::optional<DnsState> state, const std::vector<std::string>& names) {
+  if (!state || state->stage == DnsStage::finished || state->stage == DnsStage::aborted)
+    return std::optional<DnsState>{};
+  if (state->stage == DnsStage::switched)
+    return fail(stage_error("this move's DNS is already switched; there is nothing to lower",
+                            "ferry dns status shows where it stands"));
+  if (names.empty() || names == names_of(state->original)) return state;
+  if (state->lowered_at)
+    return fail(stage_error(
+        fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
+        "run ferry dns abort first, then lower the new set of names"));
+  return std::optional<DnsState>{};  // never applied: start over with the new names
+}
+
+// From the original records to the lowered ones, for those whose TTL changes.
+ChangeSet lowering_change(const std::string& zone, const DnsState& state) {
+  ChangeSet change{DnsAction::lower, zone, {}};
+  for (const auto& l : state.lowered) {
+    const auto* orig = find_rrset(state.original, key_of(l));
+    if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
+  }
+  return change;
+}
 }  // namespace
 
 DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
   auto report = start("lower", o.dry_run);
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
-  auto& loaded = held->state;
   auto p = provider();
   if (!p) return failed(report, p.error());
   report.provider_target = (*p)->target();
 
-  std::optional<DnsState> state = std::move(loaded);
-  if (state && (state->stage == DnsStage::finished || state->stage == DnsStage::aborted)) state.reset();
   const auto names = plan_.absolute_names();
-  if (state) {
-    // A lowering (possibly unconfirmed) exists: continue it, for the same names only.
-    if (state->stage == DnsStage::switched)
-      return failed(report, stage_error("this move's DNS is already switched; there is nothing to lower",
-                                        "ferry dns status shows where it stands"));
-    if (!names.empty() && names != names_of(state->original)) {
-      if (state->lowered_at)
-        return failed(report, stage_error(
-                   fmt::format("this move's DNS was lowered for other names ({})", fmt::join(names_of(state->original), ", ")),
-                   "run ferry dns abort first, then lower the new set of names"));
-      state.reset();  // never applied: start over with the new names
-    }
-  }
+  auto continued = lowering_to_continue(std::move(held->state), names);
+  if (!continued) return failed(report, continued.error());
+  std::optional<DnsState> state = std::move(*continued);
   if (!state) {
     if (names.empty())
       return failed(report, make_error("no names to lower")
@@ -314,12 +348,8 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
     if (auto s = save(report, fresh, o.dry_run); !s) return failed(report, s.error());
     state = std::move(fresh);
   }
-  ChangeSet change{DnsAction::lower, plan_.zone, {}};
-  for (const auto& l : state->lowered) {
-    const auto* orig = find_rrset(state->original, key_of(l));
-    if (orig && orig->ttl != l.ttl) change.changes.push_back({key_of(l), *orig, l});
-  }
-  if (auto s = apply_change(report, change, o.dry_run); !s) return failed(report, s.error());
+  if (auto s = apply_change(report, lowering_change(plan_.zone, *state), o.dry_run); !s)
+    return failed(report, s.error());
   if (o.dry_run) {
     report.state = state;
     return report;
@@ -338,8 +368,7 @@ DnsStepReport DnsMove::lower(const DnsStepOptions& o) {
 DnsMove::SwitchGate DnsMove::switch_gate(const std::optional<DnsState>& loaded, double now) const {
   SwitchGate gate;
   if (!loaded) {
-    gate.refusal = stage_error(fmt::format("the DNS of move {} was never lowered", plan_.move),
-                               "run ferry dns lower first, and wait out the old TTL");
+    gate.refusal = never_lowered(plan_.move, "", "run ferry dns lower first, and wait out the old TTL");
     return gate;
   }
   const DnsState& state = *loaded;
@@ -425,9 +454,7 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
   auto report = start("verify", o.dry_run);
   auto loaded = load_state(state_file_);
   if (!loaded) return failed(report, loaded.error());
-  if (!*loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to verify", plan_.move),
-                                      "run ferry dns lower first"));
+  if (!*loaded) return failed(report, never_lowered(plan_.move, "verify", "run ferry dns lower first"));
   DnsState state = std::move(**loaded);
   verify_state(report, state);
   if (!o.dry_run) {
@@ -436,11 +463,7 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
     if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
   }
   report.state = state;
-  if (state.stage == DnsStage::lowered) {
-    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
-  } else if (state.stage == DnsStage::switched) {
-    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
-  }
+  report.next_step_at = next_step_at(state);
   return report;
 }
 
@@ -449,9 +472,7 @@ DnsStepReport DnsMove::abort(const DnsStepOptions& o) {
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
   auto& loaded = held->state;
-  if (!loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to abort", plan_.move),
-                                      ""));
+  if (!loaded) return failed(report, never_lowered(plan_.move, "abort", ""));
   DnsState state = std::move(*loaded);
   if (state.target_served || state.stage == DnsStage::finished)
     return failed(report, stage_error(
@@ -482,9 +503,7 @@ DnsStepReport DnsMove::finish(const DnsStepOptions& o) {
   auto held = lock_and_load(o.dry_run);
   if (!held) return failed(report, held.error());
   auto& loaded = held->state;
-  if (!loaded)
-    return failed(report, stage_error(fmt::format("the DNS of move {} was never lowered; nothing to finish", plan_.move),
-                                      ""));
+  if (!loaded) return failed(report, never_lowered(plan_.move, "finish", ""));
   DnsState state = std::move(*loaded);
   if (state.stage == DnsStage::lowered)
     return failed(report, stage_error("the records were never switched; there is nothing to finish",
@@ -539,11 +558,7 @@ DnsStepReport DnsMove::status(bool ask_servers) {
                               .with_code(ExitCode::preflight));
   DnsState state = std::move(**loaded);
   report.state = state;
-  if (state.stage == DnsStage::lowered) {
-    if (auto at = switch_allowed_at(state)) report.next_step_at = *at;
-  } else if (state.stage == DnsStage::switched) {
-    if (auto at = finish_allowed_at(state)) report.next_step_at = *at;
-  }
+  report.next_step_at = next_step_at(state);
   if (ask_servers) {
     auto list = servers();
     if (!list) {

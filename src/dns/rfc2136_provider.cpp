@@ -31,6 +31,56 @@ Unexpected update_error(const std::string& server, std::string what, std::string
   return fail(std::move(e));
 }
 
+// A NOERROR reply is trusted only when signed with our key at a time within the fudge: otherwise
+// the update may or may not have been applied, and only the servers can say.
+Status judge_accepted_reply(const UpdateReply& r, const std::string& server, const std::string& key) {
+  if (!r.has_tsig)
+    return update_error(server, fmt::format("DNS server {} answered the signed update without a signature", server),
+                        "ferry cannot trust that reply; the update may or may not have been applied",
+                        "run ferry dns status to see what the servers hold");
+  if (!r.tsig_valid)
+    return update_error(server, fmt::format("the reply of DNS server {} does not verify with {}", server, key),
+                        "its TSIG signature is wrong: the reply was altered, or it is not from the server; "
+                        "the update may or may not have been applied",
+                        "run ferry dns status to see what the servers hold");
+  if (!r.tsig_time_ok)
+    return update_error(server, fmt::format("the reply of DNS server {} is signed at a time outside the fudge", server),
+                        "its TSIG time differs from this machine's clock by more than 300 s; the update may or "
+                        "may not have been applied",
+                        "synchronise the clocks (NTP), then run ferry dns status");
+  return {};
+}
+
+// NOTAUTH: the TSIG error says what the server did not accept; without one, the zone is not its.
+Unexpected notauth_error(const UpdateReply& r, const std::string& server, const std::string& zone,
+                         const std::string& key, const std::string& nothing) {
+  if (r.tsig_error == kBadSig)
+    return update_error(server,
+                        fmt::format("DNS server {} rejected the signature of {} (NOTAUTH, TSIG error BADSIG)",
+                                    server, key),
+                        "the secret in the key file is not the server's secret for this key; " + nothing,
+                        "check the key file against the server's key configuration");
+  if (r.tsig_error == kBadKey)
+    return update_error(server,
+                        fmt::format("DNS server {} does not know {} (NOTAUTH, TSIG error BADKEY)", server, key),
+                        "no key with this name and algorithm is configured there; " + nothing,
+                        "check the key name and algorithm in the key file against the server's configuration");
+  if (r.tsig_error == kBadTime)
+    return update_error(server,
+                        fmt::format("DNS server {} rejected the time of the signed update (NOTAUTH, TSIG error "
+                                    "BADTIME)",
+                                    server),
+                        "this machine's clock and the server's differ by more than 300 s; " + nothing,
+                        "synchronise the clocks (NTP) and retry");
+  if (r.tsig_error != 0)
+    return update_error(server,
+                        fmt::format("DNS server {} rejected the TSIG of the update (NOTAUTH, TSIG error {})",
+                                    server, r.tsig_error),
+                        nothing, "check the key file");
+  return update_error(server, fmt::format("DNS server {} is not authoritative for zone {} (NOTAUTH)", server, zone),
+                      nothing, "check the zone name (--zone) and that updates go to its primary (--primary)");
+}
+
 }  // namespace
 
 Status judge_update_reply(const UpdateReply& r, const std::string& server, const std::string& zone,
@@ -38,21 +88,7 @@ Status judge_update_reply(const UpdateReply& r, const std::string& server, const
   const std::string nothing = "nothing was changed";
   switch (r.rcode) {
     case LDNS_RCODE_NOERROR:
-      if (!r.has_tsig)
-        return update_error(server, fmt::format("DNS server {} answered the signed update without a signature", server),
-                            "ferry cannot trust that reply; the update may or may not have been applied",
-                            "run ferry dns status to see what the servers hold");
-      if (!r.tsig_valid)
-        return update_error(server, fmt::format("the reply of DNS server {} does not verify with {}", server, key),
-                            "its TSIG signature is wrong: the reply was altered, or it is not from the server; "
-                            "the update may or may not have been applied",
-                            "run ferry dns status to see what the servers hold");
-      if (!r.tsig_time_ok)
-        return update_error(server, fmt::format("the reply of DNS server {} is signed at a time outside the fudge", server),
-                            "its TSIG time differs from this machine's clock by more than 300 s; the update may or "
-                            "may not have been applied",
-                            "synchronise the clocks (NTP), then run ferry dns status");
-      return {};
+      return judge_accepted_reply(r, server, key);
     case LDNS_RCODE_YXRRSET:
     case LDNS_RCODE_NXRRSET:
     case LDNS_RCODE_YXDOMAIN:
@@ -63,31 +99,7 @@ Status judge_update_reply(const UpdateReply& r, const std::string& server, const
                           "someone else changed them since ferry read them; " + nothing,
                           "look at the records (ferry dns status), then decide", ExitCode::preflight);
     case LDNS_RCODE_NOTAUTH:
-      if (r.tsig_error == kBadSig)
-        return update_error(server,
-                            fmt::format("DNS server {} rejected the signature of {} (NOTAUTH, TSIG error BADSIG)",
-                                        server, key),
-                            "the secret in the key file is not the server's secret for this key; " + nothing,
-                            "check the key file against the server's key configuration");
-      if (r.tsig_error == kBadKey)
-        return update_error(server,
-                            fmt::format("DNS server {} does not know {} (NOTAUTH, TSIG error BADKEY)", server, key),
-                            "no key with this name and algorithm is configured there; " + nothing,
-                            "check the key name and algorithm in the key file against the server's configuration");
-      if (r.tsig_error == kBadTime)
-        return update_error(server,
-                            fmt::format("DNS server {} rejected the time of the signed update (NOTAUTH, TSIG error "
-                                        "BADTIME)",
-                                        server),
-                            "this machine's clock and the server's differ by more than 300 s; " + nothing,
-                            "synchronise the clocks (NTP) and retry");
-      if (r.tsig_error != 0)
-        return update_error(server,
-                            fmt::format("DNS server {} rejected the TSIG of the update (NOTAUTH, TSIG error {})",
-                                        server, r.tsig_error),
-                            nothing, "check the key file");
-      return update_error(server, fmt::format("DNS server {} is not authoritative for zone {} (NOTAUTH)", server, zone),
-                          nothing, "check the zone name (--zone) and that updates go to its primary (--primary)");
+      return notauth_error(r, server, zone, key, nothing);
     case LDNS_RCODE_REFUSED:
       return update_error(server, fmt::format("DNS server {} refused the update of zone {} (REFUSED)", server, zone),
                           "the server does not let " + key + " update this zone, does not serve it, or is not its "

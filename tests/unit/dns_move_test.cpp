@@ -252,3 +252,92 @@ TEST_F(DnsMoveTest, SwitchLeavingIpv6ClientsBehindIsRefused) {
   EXPECT_EQ(r.exit_code(), ferry::ExitCode::usage);
   EXPECT_EQ(svc_a().addresses[0], "198.18.0.2");
 }
+
+// Each step after lower refuses a move with no DNS state the same way: exit 3, what to run first.
+TEST_F(DnsMoveTest, StepsAfterLowerRefuseAMoveNeverLowered) {
+  auto refusal = [](const DnsStepReport& r) {
+    EXPECT_FALSE(r.ok());
+    if (r.ok()) return std::pair<std::string, std::string>();
+    EXPECT_EQ(r.exit_code(), ferry::ExitCode::preflight);
+    return std::pair{r.error->what, r.error->hint};
+  };
+  using Refusal = std::pair<std::string, std::string>;
+  for (bool dry_run : {false, true}) {
+    DnsStepOptions o{dry_run, false};
+    EXPECT_EQ(refusal(make().switch_records(o)),
+              (Refusal{"the DNS of move c1 was never lowered", "run ferry dns lower first, and wait out the old TTL"}));
+    EXPECT_EQ(refusal(make().verify(o)),
+              (Refusal{"the DNS of move c1 was never lowered; nothing to verify", "run ferry dns lower first"}));
+    EXPECT_EQ(refusal(make().abort(o)), (Refusal{"the DNS of move c1 was never lowered; nothing to abort", ""}));
+    EXPECT_EQ(refusal(make().finish(o)), (Refusal{"the DNS of move c1 was never lowered; nothing to finish", ""}));
+  }
+  auto status = make().status(false);
+  EXPECT_EQ(refusal(status).first,
+            "no DNS state for move c1 (" + state_path(dir_, "c1") + " does not exist)");
+  EXPECT_EQ(dns_.applies, 0);
+  EXPECT_FALSE(std::filesystem::exists(state_path(dir_, "c1")));
+}
+
+// verify and status say when the next step is allowed, from the stage the state is in.
+TEST_F(DnsMoveTest, VerifyAndStatusSayWhenTheNextStepIsAllowed) {
+  ASSERT_TRUE(make().lower({}).ok());
+  auto allowed = switch_allowed_at(state());
+  ASSERT_TRUE(allowed);
+  for (const auto& r : {make().verify({}), make().status(false)}) {
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    ASSERT_TRUE(r.next_step_at);
+    EXPECT_DOUBLE_EQ(*r.next_step_at, *allowed);
+  }
+  ASSERT_TRUE(make().switch_records({false, true}).ok());
+  allowed = finish_allowed_at(state());
+  ASSERT_TRUE(allowed);
+  for (const auto& r : {make().verify({}), make().status(false)}) {
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    ASSERT_TRUE(r.next_step_at);
+    EXPECT_DOUBLE_EQ(*r.next_step_at, *allowed);
+  }
+  ASSERT_TRUE(make().abort({}).ok());
+  for (const auto& r : {make().verify({}), make().status(false)}) {
+    ASSERT_TRUE(r.ok()) << r.error->message();
+    EXPECT_FALSE(r.next_step_at);
+  }
+}
+
+// lower carries on a lowering of the same names (none given: the recorded ones), starts over
+// when the recorded one was never applied, and refuses what it cannot carry on.
+TEST_F(DnsMoveTest, LowerCarriesOnItsOwnLoweringOnly) {
+  const std::string kWww = "www.ferry.test.";
+  dns_.zone[RRsetKey{kWww, A}] = {kWww, A, 300, {"198.18.0.4"}};
+  auto www = [&](DnsPlan& p) { p.names = {{kWww, {"198.18.0.5"}, {}}}; };
+  auto no_names = [](DnsPlan& p) { p.names.clear(); };
+  ASSERT_TRUE(make().lower({}).ok());
+  auto other = make(1, {}, "ferry.test.", www).lower({});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.exit_code(), ferry::ExitCode::preflight);
+  EXPECT_EQ(other.error->what, "this move's DNS was lowered for other names (svc.ferry.test.)");
+  EXPECT_EQ(other.error->hint, "run ferry dns abort first, then lower the new set of names");
+  auto recorded = make(1, {}, "ferry.test.", no_names).lower({});
+  ASSERT_TRUE(recorded.ok()) << recorded.error->message();
+  EXPECT_TRUE(recorded.already_done);
+
+  auto unconfirmed = state();  // as if the lowering had failed after recording the originals
+  unconfirmed.lowered_at.reset();
+  ASSERT_TRUE(save_state(state_path(dir_, "c1"), unconfirmed));
+  auto over = make(1, {}, "ferry.test.", www).lower({});
+  ASSERT_TRUE(over.ok()) << over.error->message();
+  ASSERT_EQ(state().original.size(), 1u);
+  EXPECT_EQ(state().original[0].name, kWww);
+
+  ASSERT_TRUE(make(1, {}, "ferry.test.", www).switch_records({false, true}).ok());
+  auto switched = make(1, {}, "ferry.test.", www).lower({});
+  ASSERT_FALSE(switched.ok());
+  EXPECT_EQ(switched.exit_code(), ferry::ExitCode::preflight);
+  EXPECT_EQ(switched.error->what, "this move's DNS is already switched; there is nothing to lower");
+  EXPECT_EQ(switched.error->hint, "ferry dns status shows where it stands");
+
+  ASSERT_TRUE(make(1, {}, "ferry.test.", www).abort({}).ok());
+  auto nothing = make(1, {}, "ferry.test.", no_names).lower({});
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.exit_code(), ferry::ExitCode::usage);
+  EXPECT_EQ(nothing.error->what, "no names to lower");
+}
