@@ -271,25 +271,29 @@ void check_unknown_volumes(MoveContext& ctx, const PreflightOptions& opt, Checks
              ctx.target_manager->client() + " recover` on the target)");
 }
 
+// Room on the target for the seed copy, pool by pool: a custom volume on another pool needs
+// room there, not in the root disk's pool.
 void check_space(MoveContext& ctx, const PreflightOptions& opt, Checks& c) {
   if (opt.continuing || ctx.returning) return;  // the target has the copy: only increments follow
   auto t = ctx.transfer_context();
-  uint64_t need = 0;
-  std::string last;
+  std::vector<std::pair<const storage::Volume*, uint64_t>> pools;  // the first volume of each pool, its need
   for (auto& v : ctx.discovery.volumes) {
+    if (v.target_path.empty()) continue;
+    auto same = std::find_if(pools.begin(), pools.end(), [&](auto& p) { return p.first->pool == v.pool; });
+    if (same == pools.end()) same = pools.insert(pools.end(), {&v, 0});
     // The seed copy carries the newest state; estimate from the instance's current data.
-    if (auto bytes = ctx.driver->used_bytes(t, v)) need += *bytes;
-    last = v.role;
+    if (auto bytes = ctx.driver->used_bytes(t, v)) same->second += *bytes;
   }
-  if (ctx.discovery.volumes.empty() || ctx.discovery.volumes.front().target_path.empty()) return;
-  auto free_bytes = ctx.driver->target_free_bytes(t, ctx.discovery.volumes.front());
-  if (!free_bytes) return c.error("space", free_bytes.error());
-  uint64_t want = need + need / 10;
-  if (*free_bytes < want)
-    c.fail("space", "the target has " + util::format_bytes(*free_bytes) + " free, the instance needs about " +
-                        util::format_bytes(need) + " (+10%)",
-           "free space in the target pool or grow it");
-  else c.pass("space", util::format_bytes(need) + " to copy, " + util::format_bytes(*free_bytes) + " free on the target");
+  for (auto& [v, need] : pools) {
+    auto free_bytes = ctx.driver->target_free_bytes(t, *v);
+    if (!free_bytes) return c.error("space", free_bytes.error());
+    std::string in_pool = " in pool '" + v->pool + "'";
+    if (*free_bytes < need + need / 10)
+      c.fail("space", "the target has " + util::format_bytes(*free_bytes) + " free, the instance needs about " +
+                          util::format_bytes(need) + " (+10%)" + in_pool,
+             "free space in the target's pool '" + v->pool + "' or grow it");
+    else c.pass("space", util::format_bytes(need) + " to copy, " + util::format_bytes(*free_bytes) + " free on the target" + in_pool);
+  }
 }
 
 void check_storage_hosts(MoveContext& ctx, Checks& c) {

@@ -7,7 +7,8 @@
 # ferry's, not enough space, unknown instance, unreachable host, an unknown volume already
 # waiting in the target's pool, the instance's MAC and static address already another
 # instance's on the target's network, a target that gives root fewer subordinate ids than the
-# container's id map needs.
+# container's id map needs, a custom volume on a second pool that has no room for it on the
+# target (while the root disk's pool has).
 . "$(dirname "$0")/ns_lib.sh"
 . "$(dirname "$0")/move_lib.sh"
 forget_ferry_copies t-pre
@@ -103,4 +104,21 @@ expect_refused "id map the target cannot give" "needs 65536 uids and 65536 gids 
 grep -q "fix: give root at least 65536 ids in /etc/subuid" "$WORK/err" && ok "id map: the fix names the files" ||
   fail "id map: no fix naming /etc/subuid in: $(cat "$WORK/err")"
 on beta umount /etc/subuid
+
+# 9. A custom volume on a second pool, t-pre-side: 1 GiB on alpha, 300 MiB on beta (~230 MiB
+#    free), 260 MiB written to it. The root disk's pool has room; the volume's pool does not.
+on alpha lxc storage create t-pre-side btrfs size=1GiB >/dev/null
+cleanup "on_sh alpha 'lxc storage delete t-pre-side 2>/dev/null; true'"
+on beta lxc storage create t-pre-side btrfs size=300MiB >/dev/null
+cleanup "on_sh beta 'lxc storage delete t-pre-side 2>/dev/null; true'"
+on alpha lxc storage volume create t-pre-side side >/dev/null
+cleanup "on_sh alpha 'lxc storage volume delete t-pre-side side 2>/dev/null; true'"
+on alpha lxc storage volume attach t-pre-side side $name /mnt/side >/dev/null
+cleanup "on_sh alpha 'lxc storage volume detach t-pre-side side $name 2>/dev/null; true'"
+on alpha lxc exec $name -- dd if=/dev/urandom of=/mnt/side/big bs=1M count=260 status=none
+expect_refused "no room in the custom volume's pool" "free, the instance needs about .* in pool 't-pre-side'" \
+  $name --from alpha --to beta
+grep -q "fix: free space in the target's pool 't-pre-side'" "$WORK/err" && ok "space: the fix names the pool" ||
+  fail "space: no fix naming the pool in: $(cat "$WORK/err")"
+on alpha lxc storage volume detach t-pre-side side $name >/dev/null
 finish
