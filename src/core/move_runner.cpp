@@ -723,6 +723,8 @@ std::string journal_dir(const std::string& state_dir, const MoveRequest& request
   return state_dir + "/moves/" + sanitize(request.project + "_" + request.instance + "@" + request.source);
 }
 
+namespace {
+
 // The journal says the source was stopped for the outage, yet it runs again (a rollback the
 // journal could not record, or someone started it by hand): carrying on would start a second copy.
 std::optional<CommandOutcome> refuse_if_source_runs_again(Session& s, const MoveRequest& request) {
@@ -861,6 +863,26 @@ Result<std::vector<Step>> steps_to_run(Session& s, MoveCommand command, bool con
   return planned;
 }
 
+// A move that will switch DNS after its health gate: its names must be ready for it now, not
+// found unlowered once the target serves.
+Status check_dns_ready(Session& s, MoveCommand command, const MoveRequest& request, const MoveRequest& effective,
+                       const std::string& state_dir) {
+  bool will_switch_dns = !effective.dns_file.empty() && (command == MoveCommand::move || command == MoveCommand::cutover) &&
+                         !(s.state.started && !s.state.finished && !s.state.aborted && s.state.switched) &&
+                         !already_moved(s, request);
+  if (!will_switch_dns) return {};
+  return check_dns_switchable(effective, state_dir);
+}
+
+CommandOutcome carry_on_rollback(Session& s) {
+  s.ctx.say("a rollback of this move did not finish" +
+            (s.state.rollback_error.empty() ? std::string(" (ferry was stopped in it)") : " (" + s.state.rollback_error + ")") +
+            "; carrying it on first");
+  return roll_back(s, make_error("a rollback begun earlier had not finished"), "");
+}
+
+}  // namespace
+
 CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request, const RunSettings& settings) {
   bool mutating = !settings.dry_run && command != MoveCommand::plan && command != MoveCommand::status;
   // Every input first: a bad one changes nothing, not even the local state dir.
@@ -886,24 +908,13 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   const auto [effective_request, continues_plan, request_changed] = *reconciled;
   effective = effective_request;
   if (auto d = discover(s.ctx); !d) return failure(d.error());
-  // A move that will switch DNS after its health gate: its names must be ready for it now, not
-  // found unlowered once the target serves.
-  bool will_switch_dns = mutating && !effective.dns_file.empty() &&
-                         (command == MoveCommand::move || command == MoveCommand::cutover) &&
-                         !(s.state.started && !s.state.finished && !s.state.aborted && s.state.switched) &&
-                         !already_moved(s, request);
-  if (will_switch_dns)
-    if (auto ready = check_dns_switchable(effective, settings.state_dir); !ready) return failure(ready.error());
+  if (mutating)
+    if (auto ready = check_dns_ready(s, command, request, effective, settings.state_dir); !ready) return failure(ready.error());
 
   if (command == MoveCommand::abort) return abort_move(s);
   if (continues_plan && mutating)
     if (auto refused = refuse_if_source_runs_again(s, request)) return *refused;
-  if (s.state.rollback_pending && mutating) {
-    s.ctx.say("a rollback of this move did not finish" +
-              (s.state.rollback_error.empty() ? std::string(" (ferry was stopped in it)") : " (" + s.state.rollback_error + ")") +
-              "; carrying it on first");
-    return roll_back(s, make_error("a rollback begun earlier had not finished"), "");
-  }
+  if (s.state.rollback_pending && mutating) return carry_on_rollback(s);
   if (command == MoveCommand::finish) return finish_move(s);
 
   bool continuing = s.state.started && !s.state.finished && !s.state.aborted;
@@ -912,8 +923,7 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   // back: this is a new move.)
   if ((command == MoveCommand::move || command == MoveCommand::cutover) && already_moved(s, request) && !settings.dry_run) {
     json report = summarize(*s.journal, s.state);
-    report["ok"] = true;
-    report["already_done"] = true;
+    report.update({{"ok", true}, {"already_done", true}});
     return {ExitCode::ok, OutcomeKind::already_done, report};
   }
   std::string name = command_name(command);
