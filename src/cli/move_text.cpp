@@ -12,7 +12,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_of(const json& report, const char* key) { return report.value(key, std::string()); }
+// A field's text, "" when it is missing or not a string (a report is never a reason to throw).
+std::string text_of(const json& report, const char* key) {
+  auto it = report.find(key);
+  return it != report.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 std::vector<util::Check> checks_of(const json& findings) {
   std::vector<util::Check> out;
@@ -96,7 +100,8 @@ std::string status_text(const json& r) {
                               : "no move of '" + text_of(r, "instance") + "' from " + text_of(r, "source") + " is recorded";
   auto rows = started ? started_rows(r) : std::vector<std::pair<std::string, std::string>>{};
   rows.push_back({"journal", text_of(r, "journal")});
-  std::string command = text_of(r["next"], "command"), why = text_of(r["next"], "why");
+  const json& next = r.value("next", json::object());
+  std::string command = text_of(next, "command"), why = text_of(next, "why");
   rows.push_back({"next", command.empty() ? why : command + "\n(" + why + ")"});
   std::string text = title + "\n" + format_rows(rows);
   const json& legs = r.value("history", json::array());
@@ -116,9 +121,9 @@ std::string plan_text(const json& r) {
   text += fmt::format("plan for '{}' from {} to {} ({}, {}):\n", text_of(r, "instance"), text_of(r, "source"),
                       text_of(r, "target"), text_of(r, "manager"), text_of(r, "driver"));
   int n = 0;
-  for (auto& step : r["steps"]) {
+  for (auto& step : r.value("steps", json::array())) {
     text += fmt::format("{:3}. {}{}\n", ++n, text_of(step, "title"), step.value("done", false) ? "  (done)" : "");
-    for (auto& c : step["commands"]) text += "       " + c.get<std::string>() + "\n";
+    for (auto& c : step.value("commands", json::array())) text += "       " + (c.is_string() ? c.get<std::string>() : c.dump()) + "\n";
   }
   if (!r.value("preflight_ok", true)) text += "\nnothing was changed; fix the failed checks above and run again\n";
   return text;
