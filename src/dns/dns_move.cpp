@@ -216,6 +216,10 @@ void DnsMove::verify_state(DnsStepReport& report, DnsState& state) {
     report.error = report.verification->to_error(what);
     return;
   }
+  mark_verified(state);
+}
+
+void DnsMove::mark_verified(DnsState& state) {
   const double now = now_seconds();
   if (state.stage == DnsStage::lowered && !state.lowered_verified_at) {
     state.lowered_verified_at = now;
@@ -456,11 +460,20 @@ DnsStepReport DnsMove::verify(const DnsStepOptions& o) {
   if (!loaded) return failed(report, loaded.error());
   if (!*loaded) return failed(report, never_lowered(plan_.move, "verify", "run ferry dns lower first"));
   DnsState state = std::move(**loaded);
+  // Without the lock: the servers may take the whole verify timeout to agree, and a move's
+  // switch must not wait for that. What it learned is then written under the lock onto the
+  // state as it is by then, never over a step taken meanwhile.
   verify_state(report, state);
-  if (!o.dry_run) {
-    auto l = StateLock::acquire(state_file_);
-    if (!l) return failed(report, l.error());
-    if (auto s = save(report, state, false); !s && !report.error) report.error = s.error();
+  if (!o.dry_run && report.ok()) {
+    auto held = lock_and_load(false);
+    if (!held) return failed(report, held.error());
+    if (!held->state || held->state->stage != state.stage)
+      return failed(report, stage_error(fmt::format("the DNS of move {} changed while it was verified (it is now {})", plan_.move,
+                                                    held->state ? to_string(held->state->stage) : "gone"),
+                                        "run ferry dns verify again"));
+    state = std::move(*held->state);
+    mark_verified(state);
+    if (auto s = save(report, state, false); !s) report.error = s.error();
   }
   report.state = state;
   report.next_step_at = next_step_at(state);

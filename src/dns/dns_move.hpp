@@ -100,6 +100,8 @@ class DnsMove {
   Status apply_change(DnsStepReport& report, const ChangeSet& change, bool dry_run);
   // Verifies the state's expected records on every server; updates verified timestamps.
   void verify_state(DnsStepReport& report, DnsState& state);
+  // Records that the state's stage was seen on every server (once per stage).
+  static void mark_verified(DnsState& state);
   Status save(DnsStepReport& report, const DnsState& state, bool dry_run);
 
   DnsPlan plan_;

@@ -84,6 +84,7 @@ class DnsMoveTest : public ::testing::Test {
     plan.names = {{kSvc, std::move(new_a), {}}};
     if (tweak) tweak(plan);
     RRsetQuery query = [this](const ServerAddress& s, const std::vector<RRsetKey>& keys, double) {
+      if (on_query_) on_query_();
       return ferry::Result<std::vector<RecordSet>>(
           dns_.read(dns_.frozen_ports.count(s.port) ? dns_.frozen : dns_.zone, keys));
     };
@@ -94,6 +95,7 @@ class DnsMoveTest : public ::testing::Test {
 
   std::string dir_;
   FakeDns dns_;
+  std::function<void()> on_query_;  // another step, taken while this one asks the servers
 };
 
 }  // namespace
@@ -340,4 +342,23 @@ TEST_F(DnsMoveTest, LowerCarriesOnItsOwnLoweringOnly) {
   ASSERT_FALSE(nothing.ok());
   EXPECT_EQ(nothing.exit_code(), ferry::ExitCode::usage);
   EXPECT_EQ(nothing.error->what, "no names to lower");
+}
+
+TEST_F(DnsMoveTest, VerifyNeverWritesOverAStepTakenWhileItAskedTheServers) {
+  ASSERT_TRUE(make().lower({}).ok());
+  // Another ferry switches while this verify waits for the servers (it holds no lock then).
+  bool switched = false;
+  on_query_ = [&] {
+    if (switched) return;
+    switched = true;
+    auto other = state();
+    other.stage = DnsStage::switched;
+    other.switched_at = 1.0;
+    ASSERT_TRUE(save_state(state_path(dir_, "c1"), other));
+  };
+  auto r = make().verify({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error->what.find("changed while it was verified (it is now switched)"), std::string::npos) << r.error->what;
+  EXPECT_EQ(state().stage, DnsStage::switched);  // the other step's state, not the verified copy
+  EXPECT_EQ(state().switched_at, 1.0);
 }
