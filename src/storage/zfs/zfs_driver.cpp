@@ -434,16 +434,18 @@ std::vector<StorageCheck> ZfsDriver::check_hosts(const TransferContext& ctx, con
     out.push_back({"zfs version", Level::warn, "the target's OpenZFS (" + tv + ") is older than the source's (" + sv + ")",
                    "streams with -L -e -c need large_blocks and embedded_data on the target pool"});
   else out.push_back({"zfs version", Level::pass, "OpenZFS " + sv + " -> " + tv, ""});
+  std::vector<std::string> checked;  // each target zpool once: a custom volume may live on another
   for (auto& v : volumes) {
     if (v.target_path.empty()) continue;
     std::string tpool = v.target_path.substr(0, v.target_path.find('/'));
+    if (std::find(checked.begin(), checked.end(), tpool) != checked.end()) continue;
+    checked.push_back(tpool);
     auto feats = ctx.target->run({"zpool", "get", "-H", "-o", "property,value", "feature@large_blocks,feature@embedded_data", tpool});
     if (!feats) out.push_back({"pool features", Level::fail, feats.error().what + (feats.error().detail.empty() ? "" : ": " + feats.error().detail), feats.error().hint});
     else if (feats->find("disabled") != std::string::npos)
       out.push_back({"pool features", Level::fail, "the target pool " + tpool + " lacks large_blocks or embedded_data (send flags -L -e)",
                      "enable them: zpool set feature@large_blocks=enabled feature@embedded_data=enabled " + tpool});
     else out.push_back({"pool features", Level::pass, "target pool " + tpool + " accepts -L -e -c streams", ""});
-    break;
   }
   return out;
 }
