@@ -84,7 +84,10 @@ Status discover(MoveContext& ctx) {
   ctx.discovery.instance = **info;
   auto& inst = ctx.discovery.instance;
   if (inst.type != "container")
-    return fail(preflight_error("instance '" + inst.name + "' is a " + inst.type, "ferry moves containers only"));
+    return fail(preflight_error("instance '" + inst.name + "' is a " + inst.type + ": ferry moves containers only",
+                                "move a virtual machine with `" + ctx.source_manager->client() +
+                                    " move` between daemons that trust each other, or `" + ctx.source_manager->client() +
+                                    " export` and `import`"));
   if (inst.root_pool.empty())
     return fail(preflight_error("instance '" + inst.name + "' has no root disk on a storage pool", "ferry moves instances whose root disk is on a pool"));
 
