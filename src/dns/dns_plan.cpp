@@ -306,8 +306,11 @@ Unexpected usage(std::string what, std::string hint = {}) {
 Result<std::string> move_name(const std::optional<std::string>& move) {
   if (!move || move->empty())
     return usage("no move name", "give --move NAME (or --instance NAME, or instance = \"...\" in the migration file)");
-  if (move->find('/') != std::string::npos || *move == "." || *move == "..")
-    return usage(fmt::format("the move name '{}' cannot contain '/'", *move));
+  if (move->find('/') != std::string::npos)
+    return usage(fmt::format("the move name '{}' cannot contain '/'", *move), "give --move a name without '/'");
+  if (*move == "." || *move == "..")
+    return usage(fmt::format("the move name '{}' is not a name: its state would live in another directory", *move),
+                 "give --move a name other than '.' or '..'");
   return *move;
 }
 

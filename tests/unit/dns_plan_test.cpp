@@ -233,7 +233,9 @@ TEST(DnsPlan, FillsTheDefaultsAndRefusesEachBadSetting) {
   EXPECT_EQ(with([](auto& i) { i.move = ""; }),
             (std::pair<std::string, std::string>{
                 "no move name", "give --move NAME (or --instance NAME, or instance = \"...\" in the migration file)"}));
-  EXPECT_EQ(with([](auto& i) { i.move = ".."; }).first, "the move name '..' cannot contain '/'");
+  EXPECT_EQ(with([](auto& i) { i.move = ".."; }).first,
+            "the move name '..' is not a name: its state would live in another directory");
+  EXPECT_EQ(with([](auto& i) { i.move = "a/b"; }).first, "the move name 'a/b' cannot contain '/'");
   EXPECT_EQ(with([](auto& i) { i.provider = "route53"; }),
             (std::pair<std::string, std::string>{"unknown DNS provider 'route53'", "use rfc2136, powerdns, exec or manual"}));
   EXPECT_EQ(with([](auto& i) { i.zone.reset(); }),
