@@ -42,6 +42,13 @@ struct TransferStats {
   double seconds = 0;
   int streams = 0;
   bool resumed = false;
+  // One volume's streams add up to its transfer.
+  void add(const TransferStats& s) {
+    bytes += s.bytes;
+    seconds += s.seconds;
+    streams += s.streams;
+    resumed = resumed || s.resumed;
+  }
 };
 
 // What a volume looks like on the target before ferry writes to it.

@@ -254,12 +254,6 @@ std::vector<std::string> BtrfsDriver::describe_transfer(const TransferContext& c
 
 namespace {
 
-void add_stats(TransferStats& total, const TransferStats& s) {
-  total.bytes += s.bytes;
-  total.seconds += s.seconds;
-  total.streams += s.streams;
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -299,7 +293,7 @@ Result<std::optional<std::string>> send_manager_snapshots(const TransferContext&
       auto r = send_subvolume(ctx, {path, previous, manager_snapshot_dir(v.target_path)}, v.role + " snapshot " + s, present,
                               bar, total.bytes);
       if (!r) return Unexpected{r.error()};
-      add_stats(total, *r);
+      total.add(*r);
     }
     previous = path;
   }
@@ -361,7 +355,7 @@ Result<TransferStats> BtrfsDriver::transfer(const TransferContext& ctx, const Vo
   if (!hop) return Unexpected{hop.error()};
   auto r = send_subvolume(ctx, hop->first, v.role + " @" + snap, hop->second, bar, total.bytes);
   if (!r) return r;
-  add_stats(total, *r);
+  total.add(*r);
   bar.finish(total.bytes);
   return total;
 }

@@ -466,16 +466,9 @@ void ZfsDriver::prepare_describe(const TransferContext& ctx, const std::vector<V
   auto facts = std::async(std::launch::async, [&] { return source_facts_of(*ctx.source, source_datasets); });
   auto target = list_snapshots_of(*ctx.target, target_datasets);
   std::lock_guard lock(mutex_);
-  described_.emplace(DescribePass{source.get(), std::move(target), facts.get()});
-}
-
-Result<SourceFacts> ZfsDriver::described_facts(const exec::Host& source, const std::string& ds) {
-  {
-    std::lock_guard lock(mutex_);
-    if (described_)
-      if (auto it = described_->facts.find(ds); it != described_->facts.end()) return it->second;
-  }
-  return source_facts(source, ds);
+  described_.emplace(DescribePass{source.get(), std::move(target)});
+  // What does not change during a move: into the cache source_facts answers from.
+  facts_.merge(facts.get());
 }
 
 Result<std::optional<std::vector<SnapshotInfo>>> ZfsDriver::described_snapshots(const exec::Host& host, const std::string& ds,
@@ -497,7 +490,7 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
   auto src = described_snapshots(*ctx.source, v.source_path, false);
   auto tgt = described_snapshots(*ctx.target, v.target_path, true);
   if (!src || !tgt || !*src) return {"(cannot list snapshots of " + v.source_path + ")"};
-  auto facts = described_facts(*ctx.source, v.source_path);
+  auto facts = source_facts(*ctx.source, v.source_path);
   if (!facts) return {"(cannot list snapshots of " + v.source_path + ")"};
   // At plan time the target snapshot may not exist yet: describe the streams as they will run.
   auto source_list = **src;
@@ -526,13 +519,6 @@ std::vector<std::string> ZfsDriver::describe_transfer(const TransferContext& ctx
 }
 
 namespace {
-
-void add_stats(TransferStats& total, const TransferStats& s) {
-  total.bytes += s.bytes;
-  total.seconds += s.seconds;
-  total.streams += s.streams;
-  total.resumed = total.resumed || s.resumed;
-}
 
 // What the target says before anything is sent: its resume token ("-": none) and what was
 // written since its last snapshot.
@@ -648,7 +634,7 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
   if (state->token != "-" && !state->token.empty()) {
     auto resumed = resume_interrupted(ctx, v, state->token);
     if (!resumed) return resumed;
-    add_stats(total, *resumed);
+    total.add(*resumed);
   }
 
   auto plan = plan_sends(ctx, v, snap, state->written);
@@ -660,7 +646,7 @@ Result<TransferStats> ZfsDriver::transfer(const TransferContext& ctx, const Volu
                       .with_hint("ferry discards such changes only when it knows they are the manager's own"));
     auto r = send_one(ctx, v, s, facts->flags, facts->props);
     if (!r) return r;
-    add_stats(total, *r);
+    total.add(*r);
   }
   // After the final increment the cleanup step holds and releases, off the outage's path.
   if (ctx.in_outage) return total;
@@ -704,7 +690,7 @@ std::vector<std::string> ZfsDriver::describe_armed(const TransferContext& ctx, c
                                                                           "\"go\" after the stop or freeze"))};
   if (!ctx.bwlimit.empty()) return lines;
   for (auto& v : volumes) {
-    auto facts = described_facts(*ctx.source, v.source_path);
+    auto facts = source_facts(*ctx.source, v.source_path);
     if (!facts) continue;
     auto spec = final_increment_spec(facts->flags, v, "<last received>", snap);
     spec.target = ctx.target_from_source;

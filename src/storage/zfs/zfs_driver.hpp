@@ -65,17 +65,15 @@ class ZfsDriver final : public StorageDriver {
   // The final increment as one stream, no lookup first; fired if it was armed.
   Result<TransferStats> final_increment(const TransferContext& ctx, const Volume& v, const std::string& snap,
                                         const SourceFacts& facts);
-  // What prepare_describe read, by dataset (an Error: that host's listing failed; facts only of
-  // the datasets the source could answer for).
+  // The snapshot listings prepare_describe read (an Error: that host's listing failed). Its
+  // source facts go into facts_, which does not change during a move.
   struct DescribePass {
     Result<SnapshotListings> source, target;
-    std::map<std::string, SourceFacts> facts;
   };
-  // A dataset's snapshots or source facts for describing: from the pass, or asked now if it
-  // has none (no pass prepared, or a dataset it did not read).
+  // A dataset's snapshots for describing: from the pass, or asked now if it has none (no pass
+  // prepared, or a dataset it did not read).
   Result<std::optional<std::vector<SnapshotInfo>>> described_snapshots(const exec::Host& host, const std::string& ds,
                                                                        bool on_target);
-  Result<SourceFacts> described_facts(const exec::Host& source, const std::string& ds);
   std::optional<DescribePass> described_;
   std::mutex mutex_;
   std::map<std::string, SourceFacts> facts_;
