@@ -396,12 +396,12 @@ bool wants_dead_man(const Session& s, const Step& step) {
   return was_running && outage_open(*s.journal);
 }
 
-// Arms it; nullopt when the outage may go on, else how this run ends.
 // A journal that cannot be written: in the outage, the source is given back.
 CommandOutcome journal_failed(Session& s, const Error& e, const std::string& step_id) {
   return outage_open(*s.journal) ? roll_back(s, e, step_id) : failure(e);
 }
 
+// Arms it; nullopt when the outage may go on, else how this run ends.
 std::optional<CommandOutcome> arm_for_outage(Session& s, const Step& step) {
   auto armed = arm_dead_man(s.ctx, s.state.move_id, dead_man_seconds(s.ctx.request));
   if (!armed) {
@@ -454,8 +454,6 @@ std::optional<exec::Clock::time_point> outage_deadline(const Session& s) {
   return exec::Clock::now() + std::chrono::milliseconds(at_ms - epoch_ms());
 }
 
-// Executes steps in order, journaling around each. The sends of one snapshot (one per volume)
-// run at the same time, each its own stream: the outage waits for the slowest only.
 // The steps from `i` that run together (the sends of one snapshot), those not done yet, and
 // where the next group begins.
 std::pair<std::vector<const Step*>, size_t> next_group(const Journal& journal, const std::vector<Step>& steps, size_t i) {
@@ -494,7 +492,7 @@ std::vector<Result<json>> run_group(Session& s, const std::vector<const Step*>& 
 }
 
 std::optional<CommandOutcome> finish_group(Session& s, const std::vector<Step>& steps, const std::vector<const Step*>& group,
-                                           std::vector<Result<json>>& results, std::chrono::steady_clock::time_point started) {
+                                           const std::vector<Result<json>>& results, std::chrono::steady_clock::time_point started) {
   for (size_t k = 0; k < group.size(); ++k)
     if (!results[k]) return step_failed(s, steps, *group[k], results[k].error());
   for (size_t k = 0; k < group.size(); ++k) {
@@ -507,8 +505,9 @@ std::optional<CommandOutcome> finish_group(Session& s, const std::vector<Step>& 
   return std::nullopt;
 }
 
-// Runs the plan's steps not done yet, in order, the sends of one snapshot together; a move
-// converges its pre-copy before the cutover, and the outage has its deadline and dead-man.
+// Executes the steps not done yet in order, journaling around each. The sends of one snapshot
+// (one per volume) run at the same time, each its own stream: the outage waits for the slowest
+// only. A move converges its pre-copy before the cutover; the outage has its deadline and dead-man.
 CommandOutcome execute(Session& s, std::vector<Step> steps, const std::string& command) {
   auto& journal = *s.journal;
   std::optional<exec::Deadline> deadline;  // the outage's, while it lasts
@@ -892,21 +891,18 @@ CommandOutcome run_move_command(MoveCommand command, const MoveRequest& request,
   auto session = open_session(request, settings, mutating);
   if (!session) return failure(session.error());
   auto& s = **session;
-  MoveRequest effective = request;
   // However this run ends (a SIGKILL aside), a dead-man no longer needed is disarmed.
   struct SettleDeadMan {
     Session* s;
     ~SettleDeadMan() { if (s) settle_dead_man(*s); }
   } settle{mutating ? &s : nullptr};
   if (command == MoveCommand::status) {
-    if (s.state.started) effective = s.state.request;
-    s.ctx.request = effective;
+    if (s.state.started) s.ctx.request = s.state.request;
     return status_output(s);
   }
   auto reconciled = reconcile_request(s, command, request);
   if (!reconciled) return failure(reconciled.error());
-  const auto [effective_request, continues_plan, request_changed] = *reconciled;
-  effective = effective_request;
+  const auto& [effective, continues_plan, request_changed] = *reconciled;
   if (auto d = discover(s.ctx); !d) return failure(d.error());
   if (mutating)
     if (auto ready = check_dns_ready(s, command, request, effective, settings.state_dir); !ready) return failure(ready.error());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "instance/instance_info.hpp"
+
 namespace ferry::instance {
 
 RootIdRanges parse_root_id_ranges(const std::string& out) {
@@ -35,11 +37,6 @@ uint64_t largest_count(const std::vector<IdRange>& ranges) {
 
 namespace {
 
-std::string value_of(const nlohmann::json& config, const std::string& key) {
-  auto it = config.find(key);
-  return it != config.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The map's size per kind, from the manager's JSON list ({"Isuid","Isgid","Maprange",...}).
 IdsNeeded map_size(const std::string& text) {
   IdsNeeded size;
@@ -58,11 +55,11 @@ IdsNeeded map_size(const std::string& text) {
 
 IdsNeeded ids_needed(const nlohmann::json& config, const nlohmann::json& expanded_config) {
   const auto& c = expanded_config.is_object() && !expanded_config.empty() ? expanded_config : config;
-  if (value_of(c, "security.privileged") == "true") return {};
+  if (string_field(c, "security.privileged") == "true") return {};
   uint64_t cap = 65536;
-  if (auto size = value_of(c, "security.idmap.size"); !size.empty()) cap = std::strtoull(size.c_str(), nullptr, 10);
-  std::string current = value_of(config, "volatile.idmap.current");
-  IdsNeeded map = map_size(current.empty() ? value_of(config, "volatile.idmap.next") : current);
+  if (auto size = string_field(c, "security.idmap.size"); !size.empty()) cap = std::strtoull(size.c_str(), nullptr, 10);
+  std::string current = string_field(config, "volatile.idmap.current");
+  IdsNeeded map = map_size(current.empty() ? string_field(config, "volatile.idmap.next") : current);
   // No map recorded (never started): what a new one needs.
   if (map.uids == 0) map.uids = cap;
   if (map.gids == 0) map.gids = cap;

@@ -4,11 +4,6 @@ namespace ferry::instance {
 
 namespace {
 
-std::string str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 // Go's encoding/json without tags gives "UnknownVolumes"; with tags "unknown_volumes". Accept both.
 const nlohmann::json* field(const nlohmann::json& j, std::initializer_list<const char*> names) {
   for (auto* n : names) {
@@ -20,27 +15,32 @@ const nlohmann::json* field(const nlohmann::json& j, std::initializer_list<const
 
 }  // namespace
 
+std::string string_field(const nlohmann::json& j, const std::string& key) {
+  auto it = j.find(key);
+  return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
 InstanceInfo parse_instance(const nlohmann::json& j, const std::string& project) {
   InstanceInfo info;
-  info.name = str(j, "name");
+  info.name = string_field(j, "name");
   info.project = project;
-  info.status = str(j, "status");
-  info.type = str(j, "type");
-  info.last_used_at = str(j, "last_used_at");
+  info.status = string_field(j, "status");
+  info.type = string_field(j, "type");
+  info.last_used_at = string_field(j, "last_used_at");
   info.config = j.value("config", nlohmann::json::object());
   info.expanded_config = j.value("expanded_config", info.config);
   info.devices = j.value("devices", nlohmann::json::object());
   info.expanded_devices = j.value("expanded_devices", info.devices);
   for (auto& p : j.value("profiles", nlohmann::json::array())) info.profiles.push_back(p.get<std::string>());
   for (auto& [dev, d] : info.expanded_devices.items()) {
-    std::string type = str(d, "type");
-    if (type == "disk" && str(d, "path") == "/") info.root_pool = str(d, "pool");
-    else if (type == "disk" && !str(d, "pool").empty() && !str(d, "source").empty() && str(d, "source")[0] != '/')
-      info.volumes.push_back({dev, str(d, "pool"), str(d, "source")});
-    else if (type == "nic" && !str(d, "network").empty())
-      info.networks.push_back(str(d, "network"));
-    else if (type == "nic" && !str(d, "parent").empty() && str(d, "nictype") == "bridged")
-      info.networks.push_back(str(d, "parent"));
+    std::string type = string_field(d, "type");
+    if (type == "disk" && string_field(d, "path") == "/") info.root_pool = string_field(d, "pool");
+    else if (type == "disk" && !string_field(d, "pool").empty() && !string_field(d, "source").empty() && string_field(d, "source")[0] != '/')
+      info.volumes.push_back({dev, string_field(d, "pool"), string_field(d, "source")});
+    else if (type == "nic" && !string_field(d, "network").empty())
+      info.networks.push_back(string_field(d, "network"));
+    else if (type == "nic" && !string_field(d, "parent").empty() && string_field(d, "nictype") == "bridged")
+      info.networks.push_back(string_field(d, "parent"));
   }
   return info;
 }

@@ -55,6 +55,8 @@ struct RecoverScan {
 };
 
 // Pure parsers of the managers' JSON (unit-tested).
+// A string field of an object ("" when it is missing or not a string: the managers leave many out).
+std::string string_field(const nlohmann::json& j, const std::string& key);
 InstanceInfo parse_instance(const nlohmann::json& instance, const std::string& project);
 RecoverScan parse_recover_scan(const nlohmann::json& answer);
 // Config keys that must match after the move (everything except volatile.*).
